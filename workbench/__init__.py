@@ -1,0 +1,1 @@
+"""Shared pieces of Digit Workbench: MNIST data, preprocessing, the model registry, evaluation."""
