@@ -18,6 +18,10 @@ from typing import IO, Any
 import numpy as np
 
 
+class ModelFileError(ValueError):
+    """A saved model (or its metadata) is missing, truncated or inconsistent. The message names the file."""
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success it replaces `path`.
