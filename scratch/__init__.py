@@ -9,10 +9,11 @@ No TensorFlow, no ML library: NumPy only, by design.
 """
 
 from scratch.imagine import imagine
-from scratch.network import Evaluation, History, Network, TrainingDiverged
+from scratch.network import Evaluation, Network
+from workbench.history import History, TrainingDiverged, TrainingInterrupted
 from scratch.optimizers import SGD, Adam, Constant, ExponentialDecay, Momentum, RMSProp
 from scratch.persistence import load
 
-__all__ = ["Network", "History", "Evaluation", "TrainingDiverged", "load", "imagine",
+__all__ = ["Network", "History", "Evaluation", "TrainingDiverged", "TrainingInterrupted", "load", "imagine",
            "SGD", "Momentum", "RMSProp", "Adam", "Constant", "ExponentialDecay"]
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -34,42 +33,15 @@ from scratch.activations import Activation, Softmax, get_activation
 from scratch.costs import Cost, get_cost
 from scratch.initializers import initial_parameters
 from scratch.optimizers import Optimizer, get_optimizer
+from workbench.history import History, TrainingDiverged, TrainingInterrupted
 from workbench.progress import ProgressBar
 
 Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
 
-class TrainingDiverged(RuntimeError):
-    """The cost became NaN or infinite. The network keeps the weights of the last good epoch."""
-
-
 class Evaluation(NamedTuple):
     accuracy: float   # fraction of samples whose highest output is the label
     cost: float       # the cost (without weight decay) averaged over the samples
-
-
-@dataclass
-class History:
-    """What happened in each epoch of `fit`. Training figures are measured on the fly during
-    the epoch (dropout and augmentation active, as Keras reports them); validation ones after it."""
-
-    epoch: list[int] = field(default_factory=list)
-    learning_rate: list[float] = field(default_factory=list)
-    train_cost: list[float] = field(default_factory=list)
-    train_accuracy: list[float] = field(default_factory=list)
-    validation_cost: list[float] = field(default_factory=list)
-    validation_accuracy: list[float] = field(default_factory=list)
-    seconds: list[float] = field(default_factory=list)
-    best_epoch: int | None = None      # the epoch whose weights were kept (with validation data)
-    stop_reason: str = "completed"     # completed, early_stopping, time_budget, diverged, interrupted
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> History:
-        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        return cls(**known)
 
 
 class Network:
@@ -244,8 +216,8 @@ class Network:
         verbose: a progress bar per epoch, with rate and ETA.
 
         Raises TrainingDiverged if the cost becomes NaN/infinite (weights of the last good
-        epoch are kept). Ctrl-C stops training, keeps the best weights so far and `history_`,
-        then re-raises KeyboardInterrupt so the caller can save a checkpoint.
+        epoch are kept). Ctrl-C stops training, keeps the best weights so far, and raises
+        TrainingInterrupted (a KeyboardInterrupt carrying the history) so the caller can save a checkpoint.
         """
         x = checks.inputs(x, self.sizes[0], self.dtype)
         y = checks.labels(y, len(x), self.sizes[-1])
@@ -329,7 +301,7 @@ class Network:
                     break
         except KeyboardInterrupt:
             history.stop_reason = "interrupted"
-            raise
+            raise TrainingInterrupted(history) from None
         finally:
             if best is not None:
                 history.best_epoch = best[1]

@@ -13,15 +13,15 @@ pair intact, or a JSON whose recorded checksum exposes a mismatched weights file
 
 from __future__ import annotations
 
-import hashlib
 import os
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from scratch.network import History, Network
-from workbench.files import ModelFileError, read_json, write_json, write_npz
+from scratch.network import Network
+from workbench.history import History
+from workbench.files import ModelFileError, file_sha256, read_json, write_json, write_npz
 from workbench.metadata import library_versions, timestamp
 
 FORMAT = "digit-workbench/scratch-network"
@@ -64,7 +64,7 @@ def save(net: Network, path: str | os.PathLike) -> Path:
         "history": net.history_.to_dict() if net.history_ is not None else None,
         "versions": library_versions("numpy"),
         "saved_at": timestamp(),
-        "weights": {"file": npz_path.name, "sha256": _sha256(npz_path)},
+        "model_file": {"file": npz_path.name, "sha256": file_sha256(npz_path)},
     }
     write_json(json_path, document)
     return json_path
@@ -107,12 +107,12 @@ def _network_from(document: dict, json_path: Path) -> Network:
 
 
 def _load_weights(net: Network, document: dict, json_path: Path) -> None:
-    info = document.get("weights") or {}
+    info = document.get("model_file") or {}
     npz_path = json_path.with_name(str(info.get("file", json_path.with_suffix(".npz").name)))
     if not npz_path.is_file():
         raise ModelFileError(f"{npz_path}: the weights file of {json_path.name} is missing")
     expected_sha = info.get("sha256")
-    if expected_sha and _sha256(npz_path) != expected_sha:
+    if expected_sha and file_sha256(npz_path) != expected_sha:
         raise ModelFileError(
             f"{npz_path}: does not match {json_path.name} (its SHA-256 differs from the one recorded "
             f"at saving): the two files come from different saves, or the weights were changed"
@@ -137,10 +137,3 @@ def _load_weights(net: Network, document: dict, json_path: Path) -> None:
                 raise ModelFileError(f"{npz_path}: {name} contains NaN or infinite values")
             np.copyto(target, array)
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import scratch
-from scratch.network import Network, TrainingDiverged
+from scratch.network import Network
+from workbench.history import TrainingDiverged
 from workbench.data import pixels_to_float
 from workbench.files import ModelFileError
 
@@ -327,7 +328,7 @@ def test_saved_json_is_readable_and_complete(trained):
     assert document["hyperparameters"]["optimizer"]["name"] == "adam"
     assert document["versions"]["numpy"] == np.__version__
     assert len(document["history"]["train_cost"]) == 2
-    assert path.with_suffix(".npz").exists() and document["weights"]["file"] == "toy.npz"
+    assert path.with_suffix(".npz").exists() and document["model_file"]["file"] == "toy.npz"
     assert not list(path.parent.glob("*.tmp*")), "temporary files left behind"
 
 
@@ -348,7 +349,7 @@ def test_loading_truncated_weights(trained):
     npz = path.with_suffix(".npz")
     npz.write_bytes(npz.read_bytes()[:200])
     document = json.loads(path.read_text())
-    document["weights"].pop("sha256")        # so the truncation itself is what gets reported
+    document["model_file"].pop("sha256")        # so the truncation itself is what gets reported
     path.write_text(json.dumps(document))
     with pytest.raises(ModelFileError, match=r"toy\.npz: not a readable weights file"):
         scratch.load(path)

@@ -7,6 +7,7 @@ half of a model interrupted by Ctrl-C or a full disk.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -82,6 +83,15 @@ def read_json(path: str | os.PathLike, what: str = "JSON file") -> Any:
         return json.loads(text)
     except json.JSONDecodeError as e:
         raise ValueError(f"{what} {path} is not valid JSON (truncated or corrupt?): {e}") from None
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's bytes, read in chunks (model files can be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _json_default(obj: Any) -> Any:

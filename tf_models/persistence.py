@@ -1,0 +1,100 @@
+"""Saving and loading Keras models: the native `.keras` file plus the workbench's JSON metadata.
+
+`name.keras` holds the model; `name.json` the same human-readable metadata the
+scratch networks write (architecture, hyperparameters, history, metrics,
+versions) and the SHA-256 of the .keras file. Both are written atomically,
+model first. Loading uses Keras's safe mode, so a model file cannot run code.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import keras
+
+from tf_models.models import parameter_count
+from workbench.files import ModelFileError, atomic_path, file_sha256, read_json, write_json
+from workbench.history import History
+from workbench.metadata import library_versions, timestamp
+
+FORMAT = "digit-workbench/keras-model"
+FORMAT_VERSION = 1
+
+
+def model_paths(path: str | os.PathLike) -> tuple[Path, Path]:
+    """(json, keras) paths for a model named by either file or their common stem."""
+    path = Path(path)
+    stem = path.with_suffix("") if path.suffix in (".json", ".keras") else path
+    return stem.with_name(stem.name + ".json"), stem.with_name(stem.name + ".keras")
+
+
+def describe(model: keras.Model) -> dict:
+    """The architecture as data: a one-line summary and each layer's type and settings."""
+    layers = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        config = layer.get_config()
+        entry = {"name": layer.name, "type": type(layer).__name__}
+        for key in ("units", "filters", "kernel_size", "pool_size", "rate", "activation", "target_shape"):
+            if key in config:
+                entry[key] = config[key]
+        constraint = config.get("kernel_constraint")
+        if constraint:
+            entry["kernel_constraint"] = {"type": constraint.get("class_name"), **constraint.get("config", {})}
+        layers.append(entry)
+    parts = [str(e.get("units") or e.get("filters") or "") + e["type"].lower() for e in layers
+             if e["type"] in ("Dense", "Conv2D")]
+    return {"summary": f"{model.name}: " + " - ".join(parts), "layers": layers,
+            "parameter_count": parameter_count(model)}
+
+
+def save(model: keras.Model, path: str | os.PathLike, *, hyperparameters: dict | None = None,
+         history: History | None = None, extra: dict | None = None) -> Path:
+    """Write `model` as .keras and its metadata as .json; returns the .json path."""
+    json_path, keras_path = model_paths(path)
+    with atomic_path(keras_path) as tmp:
+        model.save(tmp)
+    document = {
+        **(extra or {}),
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "framework": "tensorflow",
+        "architecture": describe(model),
+        "hyperparameters": hyperparameters or {},
+        "history": history.to_dict() if history is not None else None,
+        "versions": library_versions("tensorflow", "keras", "numpy"),
+        "saved_at": timestamp(),
+        "model_file": {"file": keras_path.name, "sha256": file_sha256(keras_path)},
+    }
+    write_json(json_path, document)
+    return json_path
+
+
+def load(path: str | os.PathLike) -> tuple[keras.Model, dict]:
+    """(model, metadata) for a model saved by `save`. Raises ModelFileError naming the file."""
+    json_path, _ = model_paths(path)
+    try:
+        document = read_json(json_path, "model file")
+    except (FileNotFoundError, ValueError) as e:
+        raise ModelFileError(str(e)) from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        found = document.get("format") if isinstance(document, dict) else type(document).__name__
+        raise ModelFileError(f"{json_path}: not a Keras model file of the workbench (format {found!r})")
+    info = document.get("model_file") or {}
+    keras_path = json_path.with_name(str(info.get("file", json_path.with_suffix(".keras").name)))
+    if not keras_path.is_file():
+        raise ModelFileError(f"{keras_path}: the model file of {json_path.name} is missing")
+    if info.get("sha256") and file_sha256(keras_path) != info["sha256"]:
+        raise ModelFileError(
+            f"{keras_path}: does not match {json_path.name} (its SHA-256 differs from the one recorded "
+            f"at saving): the two files come from different saves, or the model was changed"
+        )
+    try:
+        model = keras.saving.load_model(keras_path, compile=False, safe_mode=True)
+    except Exception as e:   # Keras raises many types for a damaged archive; all mean the same here
+        raise ModelFileError(f"{keras_path}: cannot be loaded (truncated or corrupt?): {type(e).__name__}: {e}") \
+            from None
+    return model, document
+
