@@ -73,8 +73,13 @@ def save(model: keras.Model, path: str | os.PathLike, *, hyperparameters: dict |
 
 
 def load(path: str | os.PathLike) -> tuple[keras.Model, dict]:
-    """(model, metadata) for a model saved by `save`. Raises ModelFileError naming the file."""
-    json_path, _ = model_paths(path)
+    """(model, metadata) for a model saved by `save`, or for a bare .keras file (minimal metadata).
+
+    Raises ModelFileError naming the file and the problem.
+    """
+    json_path, keras_path = model_paths(path)
+    if Path(path).suffix == ".keras" and not json_path.exists():
+        return _load_keras_file(keras_path), {"name": keras_path.stem, "framework": "tensorflow"}
     try:
         document = read_json(json_path, "model file")
     except (FileNotFoundError, ValueError) as e:
@@ -91,10 +96,16 @@ def load(path: str | os.PathLike) -> tuple[keras.Model, dict]:
             f"{keras_path}: does not match {json_path.name} (its SHA-256 differs from the one recorded "
             f"at saving): the two files come from different saves, or the model was changed"
         )
+    return _load_keras_file(keras_path), document
+
+
+def _load_keras_file(keras_path: Path) -> keras.Model:
+    """Keras's loader in safe mode (no arbitrary code), without the training configuration."""
+    if not keras_path.is_file():
+        raise ModelFileError(f"{keras_path}: no such model file")
     try:
-        model = keras.saving.load_model(keras_path, compile=False, safe_mode=True)
+        return keras.saving.load_model(keras_path, compile=False, safe_mode=True)
     except Exception as e:   # Keras raises many types for a damaged archive; all mean the same here
         raise ModelFileError(f"{keras_path}: cannot be loaded (truncated or corrupt?): {type(e).__name__}: {e}") \
             from None
-    return model, document
 
