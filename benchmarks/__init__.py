@@ -1,0 +1,1 @@
+"""Speed measurements: scripts that print figures (run with python -m benchmarks.NAME), not tests."""
