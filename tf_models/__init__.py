@@ -5,6 +5,10 @@ TensorFlow at module level: the registry and the GUI import this package only
 when a Keras model is actually loaded, so the scratch side works without it.
 """
 
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")   # TensorFlow's C++ start-up notices are noise for our users
+
 from tf_models.models import MODELS, cnn, mlp_large, mlp_small, parameter_count
 from tf_models.persistence import load, save
 from tf_models.training import fit
