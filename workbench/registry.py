@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from workbench.files import ModelFileError, read_json
+from workbench.files import ModelFileError, read_json, write_json
+from workbench.metadata import timestamp
 
 DEFAULT_FOLDER = Path("saved_networks")
 MANIFEST = "manifest.json"
@@ -115,6 +116,22 @@ def load_all(folder: str | os.PathLike = DEFAULT_FOLDER, names: list[str] | None
         except ModelUnavailable as e:
             problems[info.name] = str(e)
     return loaded, problems
+
+
+def update_manifest(folder: str | os.PathLike, entry: dict) -> None:
+    """Add or replace (by name) one model's entry in `folder`/manifest.json, atomically.
+
+    entry: at least name, framework and file (its .json, relative to the folder); headline
+    figures such as test_accuracy and training_seconds as the builder measured them.
+    """
+    missing = {"name", "framework", "file"} - entry.keys()
+    if missing:
+        raise ValueError(f"a manifest entry needs {', '.join(sorted(missing))}")
+    folder = Path(folder)
+    entries = [e for e in _manifest_entries(folder) if e.get("name") != entry["name"]]
+    entries.append(entry)
+    write_json(folder / MANIFEST, {"format": "digit-workbench/manifest", "updated_at": timestamp(),
+                                   "models": entries})
 
 
 # --- classifiers --------------------------------------------------------------------------------

@@ -1,0 +1,75 @@
+"""Measuring classifiers: accuracy, errors, confusion, and speed. Shared by builders, the report and tests."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from workbench.progress import ProgressBar
+
+PredictProba = Callable[[np.ndarray], np.ndarray]   # float32 (n, 28, 28) -> (n, 10)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """How a model did on a labelled set of images."""
+
+    accuracy: float           # fraction correct
+    errors: int               # number wrong
+    predictions: np.ndarray   # (n,) predicted digits
+    confusion: np.ndarray     # (10, 10) counts: row = true digit, column = predicted
+
+    @property
+    def per_digit_accuracy(self) -> np.ndarray:
+        """(10,) accuracy on the images of each true digit."""
+        return np.diag(self.confusion) / np.maximum(self.confusion.sum(axis=1), 1)
+
+
+def predict_in_batches(predict_proba: PredictProba, images: np.ndarray, batch_size: int = 1000,
+                       progress: str | None = None) -> np.ndarray:
+    """Output activations (n, 10) for many images, a batch at a time (bounded memory), with an optional bar."""
+    bar = ProgressBar(len(images), progress or "", "img", enabled=progress is not None)
+    outputs = []
+    for start in range(0, len(images), batch_size):
+        outputs.append(predict_proba(images[start:start + batch_size]))
+        bar.update(len(outputs[-1]))
+    bar.close()
+    return np.concatenate(outputs) if outputs else np.zeros((0, 10), np.float32)
+
+
+def score(probabilities: np.ndarray, labels: np.ndarray) -> Scores:
+    """Accuracy, error count and confusion matrix from output activations (n, 10) and labels (n,)."""
+    predictions = np.asarray(probabilities).argmax(axis=1)
+    labels = np.asarray(labels).astype(np.int64)
+    confusion = np.zeros((10, 10), np.int64)
+    np.add.at(confusion, (labels, predictions), 1)
+    correct = int(np.count_nonzero(predictions == labels))
+    return Scores(correct / max(len(labels), 1), len(labels) - correct, predictions, confusion)
+
+
+def latency_seconds(predict_proba: PredictProba, image: np.ndarray, repeats: int = 50) -> float:
+    """Median seconds for one call on one image (1, 28, 28), after a warm-up call."""
+    predict_proba(image)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        predict_proba(image)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def throughput(predict_proba: PredictProba, images: np.ndarray, repeats: int = 3) -> float:
+    """Images per second for calls on the whole batch `images` (best of `repeats`, after a warm-up)."""
+    predict_proba(images)
+    best = min(_timed(predict_proba, images) for _ in range(repeats))
+    return len(images) / best
+
+
+def _timed(function: PredictProba, images: np.ndarray) -> float:
+    start = time.perf_counter()
+    function(images)
+    return time.perf_counter() - start
