@@ -27,12 +27,12 @@ LIGHT_AUGMENT = AugmentConfig(max_shift=1.0, max_rotation=8.0, max_scale_change=
                               elastic_alpha=0.0, dilation_probability=0.2, erosion_probability=0.2)
 
 NIELSEN = dict(hidden=30, learning_rate=3.0, decay_rate=0.95, batch_size=10, epochs=40, augment=LIGHT_AUGMENT,
-               time_budget_minutes=6)
+               time_budget_minutes=5)
 DROPOUT_MLP = dict(hidden=(800, 800), dropout_input=0.2, dropout_hidden=0.5, max_norm=4.0, learning_rate=0.1,
                    momentum=0.9, decay_rate=0.985, batch_size=128, epochs=200, augment=DRAWN_AUGMENT,
-                   time_budget_minutes=22)
+                   time_budget_minutes=19)
 CNN = dict(learning_rate=0.002, decay_rate=0.85, batch_size=128, epochs=15, augment=DRAWN_AUGMENT,
-           time_budget_minutes=14)
+           time_budget_minutes=11)
 
 
 @dataclass(frozen=True)

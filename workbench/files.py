@@ -23,6 +23,10 @@ class ModelFileError(ValueError):
     """A saved model (or its metadata) is missing, truncated or inconsistent. The message names the file."""
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)   # read once: there is no way to read the umask without setting it
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success it replaces `path`.
@@ -37,6 +41,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_UMASK)     # mkstemp makes files private (0600); give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

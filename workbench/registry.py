@@ -52,7 +52,10 @@ class ModelInfo:
 
 def tensorflow_installed() -> bool:
     """Whether TensorFlow can be imported, found out without importing it (which takes seconds)."""
-    return importlib.util.find_spec("tensorflow") is not None
+    try:
+        return importlib.util.find_spec("tensorflow") is not None
+    except (ImportError, ValueError):    # a broken install, or an import hook refusing it
+        return False
 
 
 def available_models(folder: str | os.PathLike = DEFAULT_FOLDER) -> list[ModelInfo]:

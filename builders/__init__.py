@@ -1,0 +1,1 @@
+"""Builder scripts: train the shipped models (python -m builders, builders.scratch, builders.tf)."""

@@ -1,0 +1,9 @@
+"""python -m builders.scratch: train the NumPy networks (784-30-10 and 784-800-800-10)."""
+
+import sys
+
+from builders.build import main
+from builders.recipes import SCRATCH_MODELS
+
+if __name__ == "__main__":
+    sys.exit(main(SCRATCH_MODELS, "Train the scratch (NumPy) networks into saved_networks/."))

@@ -1,0 +1,342 @@
+"""The real window, driven with real Tk events on a virtual display (Xvfb).
+
+Each check compares what the window shows with what the registry's model says about
+`to_mnist` of the window's own off-screen mirror, so a wiring mistake anywhere between the
+mouse and the bars fails here. A screenshot of the window is saved in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from workbench.preprocess import render_strokes, to_mnist
+from workbench.registry import available_models, load_model
+
+pytestmark = pytest.mark.gui
+tk = pytest.importorskip("tkinter", reason="tkinter is not installed (Debian/Ubuntu: apt install python3-tk)")
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "saved_networks"
+ARTIFACTS = ROOT / "test-artifacts"
+SEVEN = [[(70, 60), (120, 58), (170, 56), (210, 55), (190, 100), (165, 150), (145, 200), (130, 240)]]
+ONE = [[(140, 40), (140, 100), (141, 160), (142, 240)]]
+
+
+@pytest.fixture(scope="module")
+def display():
+    """A display to open windows on: the one in $DISPLAY if it works, else a fresh Xvfb."""
+    if os.environ.get("DISPLAY") and _tk_opens():
+        yield os.environ["DISPLAY"]
+        return
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        pytest.skip("no display and no Xvfb to start one (CI installs xvfb; apt install xvfb)")
+    read, write = os.pipe()
+    process = subprocess.Popen([xvfb, "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+                               pass_fds=(write,), stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as f:
+        number = f.readline().strip()
+    if not number:
+        process.kill()
+        pytest.skip("Xvfb did not start")
+    old = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = f":{number}"
+    try:
+        yield os.environ["DISPLAY"]
+    finally:
+        process.terminate()
+        process.wait(10)
+        if old is None:
+            os.environ.pop("DISPLAY", None)
+        else:
+            os.environ["DISPLAY"] = old
+
+
+def _tk_opens() -> bool:
+    try:
+        tk.Tk().destroy()
+        return True
+    except tk.TclError:
+        return False
+
+
+def open_app(folder: Path, wait_for_models: bool = True):
+    from gui.app import App
+    root = tk.Tk()
+    app = App(root, folder)
+    pump(root, lambda: app.models and (not wait_for_models or not app.loading), timeout=180)
+    return root, app
+
+
+def pump(root, condition, timeout: float = 30.0) -> None:
+    """Run the Tk event loop until `condition()` holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the window did not get there in time")
+        root.update()
+        time.sleep(0.005)
+
+
+def draw(root, app, strokes) -> None:
+    """Draw strokes with pointer events on the real canvas, then wait for the prediction they trigger."""
+    before = app.updates
+    for stroke in strokes:
+        (x0, y0), rest = stroke[0], stroke[1:]
+        app.canvas.event_generate("<ButtonPress-1>", x=x0, y=y0)
+        for x, y in rest:
+            app.canvas.event_generate("<B1-Motion>", x=x, y=y)
+        app.canvas.event_generate("<ButtonRelease-1>", x=rest[-1][0], y=rest[-1][1])
+    pump(root, lambda: app.updates > before and app._pending_predict is None)
+
+
+def expected_outputs(app) -> dict[str, np.ndarray]:
+    """What each model says of to_mnist(the window's mirror), asked through the registry directly."""
+    pixels = to_mnist(app.drawing.mirror)
+    return {name: load_model(app.models[name].path).predict_proba(pixels[None])[0] for name in app.classifiers}
+
+
+def compare_bar_heights(app, name: str) -> np.ndarray:
+    """The ten bar heights of a model's row in compare-all, read back from the canvas, in [0, 1]."""
+    from gui.app import BAR_AREA
+    heights = []
+    for digit in range(10):
+        x0, y0, x1, y1 = app.compare.coords(app.compare.find_withtag(f"bar:{name}:{digit}")[0])
+        heights.append((y1 - y0) / BAR_AREA[1])
+    return np.array(heights)
+
+
+@pytest.fixture(scope="module")
+def shipped_app(display):
+    if not any(m.framework != "unknown" for m in available_models(SHIPPED)):
+        pytest.skip("no shipped models in saved_networks/ (run python -m builders)")
+    root, app = open_app(SHIPPED)
+    yield root, app
+    root.destroy()
+
+
+def test_drawing_shows_every_models_outputs_for_the_mirrored_image(shipped_app):
+    root, app = shipped_app
+    app.clear()
+    draw(root, app, SEVEN)
+    # The mirror is exactly the strokes as drawn (pen width and all), not a screen grab.
+    assert np.array_equal(np.asarray(app.drawing.mirror),
+                          np.asarray(render_strokes(SEVEN, width=app.drawing.strokes[0][1])))
+    expected = expected_outputs(app)
+    assert set(expected) == set(app.classifiers) and len(expected) >= 2
+    for name, outputs in expected.items():
+        np.testing.assert_allclose(app.opinions[name].outputs, outputs, atol=1e-5)
+        np.testing.assert_allclose(compare_bar_heights(app, name), np.clip(outputs, 0, 1), atol=0.03)
+    chosen = expected[app.chosen]
+    np.testing.assert_allclose([bar.get_height() for bar in app.bars], chosen, atol=1e-6)
+    view = app.opinions[app.chosen]
+    assert app.shown_digit == (int(chosen.argmax()) if view.sure else None)
+    assert str(int(chosen.argmax())) in app.verdict.get()
+    # the 28x28 view shows what the models saw
+    assert np.array_equal(app.prepared.pixels, to_mnist(app.drawing.mirror))
+
+
+def test_predict_button_answers_in_one_click(shipped_app):
+    root, app = shipped_app
+    app.clear()
+    app.drawing.start_stroke(*ONE[0][0])
+    for point in ONE[0][1:]:
+        app.drawing.extend_stroke(*point)
+    before = app.updates
+    app.root.event_generate("<Return>")          # the keyboard shortcut of Predict
+    pump(root, lambda: app.updates > before)
+    assert set(app.opinions) == set(app.classifiers)
+    for name, outputs in expected_outputs(app).items():
+        np.testing.assert_allclose(app.opinions[name].outputs, outputs, atol=1e-5)
+
+
+def test_undo_and_clear(shipped_app):
+    root, app = shipped_app
+    app.clear()
+    draw(root, app, SEVEN)
+    draw(root, app, ONE)
+    assert len(app.drawing.strokes) == 2
+    app.root.event_generate("<Control-z>")
+    pump(root, lambda: len(app.drawing.strokes) == 1)
+    width = app.drawing.strokes[0][1]
+    assert np.array_equal(np.asarray(app.drawing.mirror), np.asarray(render_strokes(SEVEN, width=width)))
+    assert app.canvas.find_withtag("stroke1") == () and app.canvas.find_withtag("stroke0")
+    for name, outputs in expected_outputs(app).items():
+        np.testing.assert_allclose(app.opinions[name].outputs, outputs, atol=1e-5)
+    app.root.event_generate("<Escape>")
+    pump(root, lambda: app.drawing.empty)
+    assert np.asarray(app.drawing.mirror).min() == 255 and app.canvas.find_all() == ()
+    assert app.opinions == {} and "empty" in app.verdict.get() and app.shown_digit is None
+    assert all(h == 0 for h in compare_bar_heights(app, app.chosen))
+    app.undo()                                           # nothing to undo: said, not raised
+    assert "Nothing to undo" in app.status.get()
+
+
+def test_switching_models_and_compare_all(shipped_app):
+    root, app = shipped_app
+    app.clear()
+    draw(root, app, SEVEN)
+    names = list(app.classifiers)
+    for name in names:
+        app.chooser.selection_clear(0, "end")
+        app.chooser.selection_set(list(app.models).index(name))
+        app.chooser.event_generate("<<ListboxSelect>>")
+        root.update()
+        assert app.chosen == name and name in app.axes.get_title()
+        np.testing.assert_allclose([bar.get_height() for bar in app.bars], app.opinions[name].outputs, atol=1e-6)
+    app.tabs.select(1)
+    root.update()
+    from gui.verdict import agreement
+    verdict = agreement(app.opinions)
+    assert app.compare_message.get() == verdict.message
+    highlighted = {tag.split(":", 1)[1] for item in app.compare.find_all() for tag in app.compare.gettags(item)
+                   if tag.startswith("disagree:")}
+    assert highlighted == set(verdict.disagreeing)
+    for name in names:
+        answer = app.compare.itemcget(app.compare.find_withtag(f"answer:{name}")[0], "text")
+        assert answer.startswith(str(app.opinions[name].digit))
+    save_screenshot(root, "gui-compare-all.png")
+    app.tabs.select(0)
+
+
+def test_save_and_open(shipped_app, tmp_path, mnist):
+    root, app = shipped_app
+    app.clear()
+    assert app.save_to(tmp_path / "none") is None and "empty" in app.status.get()
+    draw(root, app, SEVEN)
+    drawing_path, pixels_path = app.save_to(tmp_path / "saved")
+    assert np.array_equal(np.asarray(Image.open(drawing_path)), np.asarray(app.drawing.mirror))
+    np.testing.assert_allclose(np.asarray(Image.open(pixels_path)) / 255, app.prepared.pixels, atol=1 / 255)
+
+    # An MNIST test digit as a file: light ink on dark, 28x28; enlarged on the canvas and classified.
+    digit = mnist.test_images[0]
+    path = tmp_path / "mnist-digit.png"
+    Image.fromarray(digit).save(path)
+    assert app.open_image(path)
+    root.update()
+    expected = expected_outputs(app)
+    for name, outputs in expected.items():
+        np.testing.assert_allclose(app.opinions[name].outputs, outputs, atol=1e-5)
+    assert sum(int(o.argmax()) == int(mnist.test_labels[0]) for o in expected.values()) >= len(expected) - 1
+
+    # Unreadable files: a message, the drawing and models untouched.
+    before = dict(app.opinions)
+    for bad in (tmp_path / "missing.png", _write(tmp_path / "notes.png", b"not an image at all")):
+        assert not app.open_image(bad)
+        assert bad.name in app.status.get()
+        assert app.opinions.keys() == before.keys()
+    app.undo()                                  # removes the opened picture
+    assert app.drawing.empty
+
+
+def test_imagine(shipped_app):
+    root, app = shipped_app
+    app.choose(next(n for n in app.classifiers if app.models[n].framework == "scratch"))
+    app.imagine_digit.set(4)
+    app.imagine()
+    pump(root, lambda: not app._imagining, timeout=120)
+    assert f"a 4 looks like" in app.imagine_note.get() and "classifies this picture as 4" in app.imagine_note.get()
+
+
+def test_screenshot(shipped_app):
+    root, app = shipped_app
+    app.clear()
+    draw(root, app, SEVEN)
+    app.tabs.select(0)
+    root.update()
+    path = save_screenshot(root, "gui-window.png")
+    assert path is None or Image.open(path).size[0] > 300
+
+
+def test_broken_and_missing_models_are_reported_and_the_rest_work(display, tmp_path):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    good = "scratch-784-30-10"
+    for suffix in (".json", ".npz"):
+        shutil.copy(SHIPPED / f"{good}{suffix}", folder / f"{good}{suffix}")
+    (folder / "broken.json").write_text('{"format": "digit-workbench/scratch-net')
+    no_weights = json.loads((SHIPPED / f"{good}.json").read_text())
+    no_weights["name"], no_weights["model_file"]["file"] = "no-weights", "no-weights.npz"
+    (folder / "no-weights.json").write_text(json.dumps(no_weights))
+    root, app = open_app(folder)
+    try:
+        assert list(app.classifiers) == [good]
+        assert set(app.unavailable) == {"broken", "no-weights"}
+        assert "not valid JSON" in app.unavailable["broken"]
+        assert "broken" in app.status.get() and "no-weights" in app.status.get()
+        app.chooser.selection_clear(0, "end")
+        app.chooser.selection_set(list(app.models).index("broken"))
+        app.chooser.event_generate("<<ListboxSelect>>")
+        root.update()
+        assert app.chosen == good and "cannot be chosen" in app.chooser_note.get()
+        draw(root, app, SEVEN)
+        np.testing.assert_allclose(app.opinions[good].outputs, expected_outputs(app)[good], atol=1e-5)
+        app.predict()            # an empty canvas after clear, a re-predict: no error anywhere
+    finally:
+        root.destroy()
+
+
+def test_without_tensorflow_keras_models_are_greyed_and_scratch_ones_work(display):
+    if not any(m.framework == "tensorflow" for m in available_models(SHIPPED)):
+        pytest.skip("no shipped Keras models")
+    code = textwrap.dedent(f"""
+        import importlib.abc, sys, time
+        class BlockTensorFlow(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in ("tensorflow", "keras"):
+                    raise ImportError("blocked: TensorFlow is 'not installed'")
+        sys.meta_path.insert(0, BlockTensorFlow())
+        import tkinter as tk
+        from gui.app import App
+        root = tk.Tk()
+        app = App(root, {str(SHIPPED)!r})
+        while not app.models:
+            root.update()
+        app.drawing.start_stroke(140, 40); app.drawing.extend_stroke(141, 240)
+        app.predict()
+        keras = [n for n, m in app.models.items() if m.framework == "tensorflow"]
+        assert keras and all("TensorFlow is not installed" in app.unavailable[n] for n in keras), app.unavailable
+        assert set(app.opinions) == set(app.classifiers) and app.classifiers
+        assert all(app.models[n].framework == "scratch" for n in app.classifiers)
+        greyed = [app.chooser.itemcget(list(app.models).index(n), "foreground") for n in keras]
+        assert all(g for g in greyed), greyed
+        assert not any(m.split(".")[0] in ("tensorflow", "keras") for m in sys.modules)
+        print("ok", sorted(app.classifiers))
+    """)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith("ok")
+
+
+def save_screenshot(root, name: str) -> Path | None:
+    """Grab the window from the X server into test-artifacts/ (kept by CI)."""
+    try:
+        from PIL import ImageGrab
+        root.update()
+        x, y, w, h = root.winfo_rootx(), root.winfo_rooty(), root.winfo_width(), root.winfo_height()
+        image = ImageGrab.grab(bbox=(x, y, x + w, y + h), xdisplay=os.environ.get("DISPLAY"))
+    except (OSError, ImportError) as e:
+        print(f"no screenshot: {e}")
+        return None
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    image.save(path)
+    return path
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
