@@ -178,7 +178,7 @@ def parser(names: list[str], description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--models", nargs="+", choices=names, default=names, metavar="NAME",
                    help=f"which models to build (default: all of {', '.join(names)})")
-    p.add_argument("--epochs", type=_positive_int, help="epochs per model (default: each recipe's own)")
+    p.add_argument("--epochs", type=positive_int, help="epochs per model (default: each recipe's own)")
     p.add_argument("--seed", type=int, default=0, help="random seed for weights, shuffling, dropout, augmentation")
     p.add_argument("--data-dir", help="folder with the MNIST files (default: $MNIST_DIR, then the user cache, "
                                       "then download)")
@@ -242,7 +242,8 @@ def results_table(entries: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
     try:
         value = int(text)
     except ValueError:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from builders.build import positive_int
 from workbench import report_figures
 from workbench.data import DatasetError, load_mnist, pixels_to_float
 from workbench.drawn_style import to_drawings
@@ -378,10 +379,10 @@ def update_readme(readme: Path, block: str) -> bool:
 
 def readme_block(table: str, out: Path, readme: Path, figures: set[str]) -> str:
     """The main table and links to a figure or two, with paths relative to the README's folder."""
-    links = [f"[{name}]({Path(os.path.relpath(out / name, readme.parent)).as_posix()})"
-             for name in README_FIGURES if name in figures]
+    images = [f"![{name}]({Path(os.path.relpath(out / name, readme.parent)).as_posix()})"
+              for name in README_FIGURES if name in figures]
     report = Path(os.path.relpath(out / "README.md", readme.parent)).as_posix()
-    return f"{table}\n\nFigures: {', '.join(links)}; the full report: [{report}]({report})."
+    return f"{table}\n\nThe full report: [{report}]({report}).\n\n" + "\n\n".join(images)
 
 
 # --- command line ---------------------------------------------------------------------------------
@@ -396,7 +397,7 @@ def parser() -> argparse.ArgumentParser:
                                       "then download)")
     p.add_argument("--quick", action="store_true",
                    help=f"smoke test: the first {QUICK_TEST} test images, {QUICK_DRAWN} drawings, few speed repeats")
-    p.add_argument("--drawings", type=_count, metavar="N",
+    p.add_argument("--drawings", type=positive_int, metavar="N",
                    help=f"how many test digits to redraw (default: {DRAWN_COUNT}, {QUICK_DRAWN} with --quick)")
     p.add_argument("--readme", type=Path, metavar="PATH",
                    help="put the main table between the compare markers of this file (default: README.md, "
@@ -458,16 +459,6 @@ def _readme_to_update(args: argparse.Namespace) -> Path | None:
     if args.quick or args.out.resolve() != DEFAULT_OUT.resolve() or not default.is_file():
         return None
     return default   # update_readme prints a note and leaves it alone if it has no markers
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ NIELSEN = dict(hidden=30, learning_rate=3.0, decay_rate=0.95, batch_size=10, epo
 DROPOUT_MLP = dict(hidden=(800, 800), dropout_input=0.2, dropout_hidden=0.5, max_norm=4.0, learning_rate=0.1,
                    momentum=0.9, decay_rate=0.985, batch_size=128, epochs=200, augment=DRAWN_AUGMENT,
                    time_budget_minutes=19)
+KERAS_MLP_LARGE_BUDGET = 28
 CNN = dict(learning_rate=0.002, decay_rate=0.85, batch_size=128, epochs=15, augment=DRAWN_AUGMENT,
            time_budget_minutes=11)
 
@@ -96,7 +97,9 @@ def _recipes() -> list[Recipe]:
                           learning_rate=large["learning_rate"], momentum=large["momentum"]),
                training=dict(epochs=large["epochs"], batch_size=large["batch_size"],
                              decay_rate=large["decay_rate"]),
-               augment=large["augment"], time_budget_minutes=large["time_budget_minutes"]),
+               # The same 200 epochs take Keras ~8 s each here against scratch's ~5 s (augmented
+               # mini-batches go through a PyDataset), so its safety budget is larger; the recipe is the same.
+               augment=large["augment"], time_budget_minutes=KERAS_MLP_LARGE_BUDGET),
         Recipe("keras-cnn", "tensorflow",
                "conv 20@5x5, pool, conv 40@5x5, pool, dense 100, softmax; batch norm, dropout 0.5, Adam",
                model=dict(function="cnn", learning_rate=cnn["learning_rate"]),

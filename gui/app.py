@@ -131,6 +131,7 @@ class App:
         self.tabs.add(self._build_single_tab(self.tabs), text="Chosen model")
         self.tabs.add(self._build_compare_tab(self.tabs), text="Compare all")
         self.tabs.add(self._build_imagine_tab(self.tabs), text="Imagine")
+        self.tabs.bind("<<NotebookTabChanged>>", lambda event: self.chart.draw_idle())
         return self.tabs
 
     def _build_single_tab(self, parent: ttk.Notebook) -> ttk.Frame:
@@ -165,7 +166,7 @@ class App:
         self.compare_label = ttk.Label(tab, textvariable=self.compare_message, wraplength=480,
                                        font=("TkDefaultFont", 11))
         self.compare_label.grid(row=0, column=0, sticky="w")
-        self.compare = tk.Canvas(tab, width=500, height=ROW_HEIGHT * 5 + 10, bg="white", highlightthickness=0)
+        self.compare = tk.Canvas(tab, width=560, height=ROW_HEIGHT * 5 + 10, bg="white", highlightthickness=0)
         self.compare.grid(row=1, column=0, sticky="nsew", pady=4)
         return tab
 
@@ -214,11 +215,14 @@ class App:
             else:
                 self.unavailable[info.name] = info.summary or "not a model of the workbench"
         if keras_infos:
-            threading.Thread(target=self._load_in_background, args=(keras_infos,), daemon=True).start()
             self.status.set(f"Loading TensorFlow for {len(keras_infos)} Keras model(s) in the background…")
         self._refresh_chooser()
         self._announce_models()
         self._show_outputs()
+        if keras_infos:
+            # Only once the window is drawn: importing TensorFlow holds the GIL for long stretches.
+            thread = threading.Thread(target=self._load_in_background, args=(keras_infos,), daemon=True)
+            self.root.after(50, thread.start)
 
     def _try_load(self, info: ModelInfo) -> None:
         try:
@@ -392,7 +396,8 @@ class App:
             bar.set_height(float(heights[digit]))
             bar.set_color(COLOURS["top"] if digit == top else COLOURS["bar"])
         self.axes.set_title(self.chosen or "no model", fontsize=9)
-        self.chart.draw_idle()
+        if self.tabs.index("current") == 0:    # drawing a hidden chart costs tens of ms; done on showing it
+            self.chart.draw_idle()
         if self.chosen is None:
             self.verdict.set("No model is available: see the status line below.")
             self._show_digit_picture(None)
@@ -422,7 +427,7 @@ class App:
             y0 = row * ROW_HEIGHT + 4
             view = self.opinions.get(name)
             if name in verdict.disagreeing:
-                c.create_rectangle(0, y0 - 2, 500, y0 + ROW_HEIGHT - 6, fill=COLOURS["disagree"], outline="",
+                c.create_rectangle(0, y0 - 2, 560, y0 + ROW_HEIGHT - 6, fill=COLOURS["disagree"], outline="",
                                    tags=(f"disagree:{name}",))
             usable = name in self.classifiers
             c.create_text(4, y0 + 2, anchor="nw", text=name, font=("TkDefaultFont", 10, "bold"),
@@ -438,7 +443,7 @@ class App:
                           fill="black" if view is None or view.sure else COLOURS["unsure"], tags=(f"answer:{name}",))
             base = y0 + BAR_AREA[1] + 2
             for digit in range(10):
-                x = 190 + digit * bar_w
+                x = 250 + digit * bar_w
                 value = float(np.clip(view.outputs[digit], 0, 1)) if view is not None else 0.0
                 colour = COLOURS["top"] if view is not None and digit == view.digit else COLOURS["bar"]
                 c.create_rectangle(x + 2, base - value * BAR_AREA[1], x + bar_w - 2, base, fill=colour,

@@ -131,8 +131,12 @@ def update_manifest(folder: str | os.PathLike, entry: dict) -> None:
     if missing:
         raise ValueError(f"a manifest entry needs {', '.join(sorted(missing))}")
     folder = Path(folder)
-    entries = [e for e in _manifest_entries(folder) if e.get("name") != entry["name"]]
-    entries.append(entry)
+    entries = _manifest_entries(folder)
+    names = [e.get("name") for e in entries]
+    if entry["name"] in names:              # a rebuilt model keeps its place in the list
+        entries[names.index(entry["name"])] = entry
+    else:
+        entries.append(entry)
     write_json(folder / MANIFEST, {"format": "digit-workbench/manifest", "updated_at": timestamp(),
                                    "models": entries})
 
