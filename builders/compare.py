@@ -35,7 +35,7 @@ from workbench.metadata import timestamp
 from workbench.plots import save_figure, training_curves
 from workbench.preprocess import to_mnist
 from workbench.progress import ProgressBar
-from workbench.registry import DEFAULT_FOLDER, Classifier, available_models, load_all
+from workbench.registry import DEFAULT_FOLDER, Classifier, load_all
 
 DEFAULT_OUT = Path("reports")
 DRAWN_SEED = 1234          # fixed, so every run (and every model) sees the same drawings
@@ -91,19 +91,6 @@ def drawn_test_set(test: TestSet, count: int, seed: int = DRAWN_SEED, progress: 
         bar.update()
     bar.close()
     return DrawnSet(prepared, test.labels[:count], seed)
-
-
-def load_models(folder: Path, names: list[str] | None = None) -> tuple[list[Classifier], dict[str, str]]:
-    """(classifiers, {name: why it cannot be compared}) for the models of `folder` (or those named).
-
-    load_all skips files that are not models at all (framework "unknown": corrupt JSON, a
-    foreign format); a report should say so, so they are added to the problems here.
-    """
-    classifiers, problems = load_all(folder, names)
-    for info in available_models(folder):
-        if info.framework == "unknown" and (names is None or info.name in names):
-            problems[info.name] = info.summary
-    return classifiers, problems
 
 
 # --- measuring one model --------------------------------------------------------------------------
@@ -414,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     except DatasetError as e:
         print(f"error: MNIST could not be loaded: {e}", file=sys.stderr)
         return 2
-    classifiers, problems = load_models(args.folder, args.models)
+    classifiers, problems = load_all(args.folder, args.models)
     for name, reason in problems.items():
         print(f"not compared: {name}: {reason}", file=sys.stderr)
     if not classifiers:

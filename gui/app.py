@@ -398,6 +398,7 @@ class App:
         self.axes.set_title(self.chosen or "no model", fontsize=9)
         if self.tabs.index("current") == 0:    # drawing a hidden chart costs tens of ms; done on showing it
             self.chart.draw_idle()
+        self.verdict_label.configure(foreground="black" if view is None or view.sure else COLOURS["unsure"])
         if self.chosen is None:
             self.verdict.set("No model is available: see the status line below.")
             self._show_digit_picture(None)
@@ -408,7 +409,6 @@ class App:
         else:
             self.verdict.set(single_verdict(self.chosen, view))
             self._show_digit_picture(view.digit if view.sure else None)
-            self.verdict_label.configure(foreground="black" if view.sure else COLOURS["unsure"])
 
     def _show_compare(self) -> None:
         """One row per model: name, answer, and its ten bars; rows that disagree are highlighted."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PIL import Image
 
-from workbench.preprocess import DEFAULT_WIDTH, draw_stroke, render_strokes
+from workbench.preprocess import DEFAULT_WIDTH, draw_stroke
 
 CANVAS_SIZE = 280
 
@@ -75,12 +75,10 @@ class Drawing:
     def _redraw(self) -> None:
         if self.background is not None:
             self.mirror = self.background.copy()
-            for points, width in self.strokes:
-                draw_stroke(self.mirror, points, width)
         else:
             self.mirror = Image.new("L", (self.size, self.size), 255)
-            for points, width in self.strokes:
-                draw_stroke(self.mirror, points, width)
+        for points, width in self.strokes:
+            draw_stroke(self.mirror, points, width)
 
 
 def _greyscale(picture: Image.Image) -> Image.Image:

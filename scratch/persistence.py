@@ -21,7 +21,7 @@ import numpy as np
 
 from scratch.network import Network
 from workbench.history import History
-from workbench.files import ModelFileError, file_sha256, read_json, write_json, write_npz
+from workbench.files import ModelFileError, file_sha256, paired_paths, read_json, write_json, write_npz
 from workbench.metadata import library_versions, timestamp
 
 FORMAT = "digit-workbench/scratch-network"
@@ -30,9 +30,7 @@ FORMAT_VERSION = 1
 
 def model_paths(path: str | os.PathLike) -> tuple[Path, Path]:
     """(json, npz) paths for a model named by either file or by their common stem."""
-    path = Path(path)
-    stem = path.with_suffix("") if path.suffix in (".json", ".npz") else path
-    return stem.with_name(stem.name + ".json"), stem.with_name(stem.name + ".npz")
+    return paired_paths(path, ".npz")
 
 
 def save(net: Network, path: str | os.PathLike) -> Path:

@@ -14,7 +14,7 @@ from pathlib import Path
 import keras
 
 from tf_models.models import parameter_count
-from workbench.files import ModelFileError, atomic_path, file_sha256, read_json, write_json
+from workbench.files import ModelFileError, atomic_path, file_sha256, paired_paths, read_json, write_json
 from workbench.history import History
 from workbench.metadata import library_versions, timestamp
 
@@ -24,9 +24,7 @@ FORMAT_VERSION = 1
 
 def model_paths(path: str | os.PathLike) -> tuple[Path, Path]:
     """(json, keras) paths for a model named by either file or their common stem."""
-    path = Path(path)
-    stem = path.with_suffix("") if path.suffix in (".json", ".keras") else path
-    return stem.with_name(stem.name + ".json"), stem.with_name(stem.name + ".keras")
+    return paired_paths(path, ".keras")
 
 
 def describe(model: keras.Model) -> dict:

@@ -71,6 +71,16 @@ def write_npz(path: str | os.PathLike, arrays: Mapping[str, np.ndarray]) -> None
         np.savez(f, **{name: np.asarray(a) for name, a in arrays.items()})
 
 
+def paired_paths(path: str | os.PathLike, weights_suffix: str) -> tuple[Path, Path]:
+    """(json, weights) paths of a saved model named by either file or by their common stem.
+
+    Every model is a readable `.json` beside a weights file (`.npz` for scratch, `.keras` for Keras).
+    """
+    path = Path(path)
+    stem = path.with_suffix("") if path.suffix in (".json", weights_suffix) else path
+    return stem.with_name(stem.name + ".json"), stem.with_name(stem.name + weights_suffix)
+
+
 def read_json(path: str | os.PathLike, what: str = "JSON file") -> Any:
     """Read a JSON file, turning every failure into one ValueError naming the file.
 

@@ -105,9 +105,14 @@ def load_model(name_or_path: str | os.PathLike, folder: str | os.PathLike = DEFA
 
 def load_all(folder: str | os.PathLike = DEFAULT_FOLDER, names: list[str] | None = None,
              frameworks: tuple[str, ...] = ("scratch", "tensorflow")) -> tuple[list[Classifier], dict[str, str]]:
-    """Load every model of `folder` (or those named); returns (classifiers, {name: why it failed})."""
-    infos = [m for m in available_models(folder) if m.framework in frameworks]
-    problems: dict[str, str] = {}
+    """Load every model of `folder` (or those named); returns (classifiers, {name: why it failed}).
+
+    Files that are not usable models at all (corrupt JSON, a foreign format) are among the failures.
+    """
+    listed = available_models(folder)
+    infos = [m for m in listed if m.framework in frameworks]
+    problems: dict[str, str] = {m.name: m.summary for m in listed if m.framework == "unknown"
+                                and (names is None or m.name in names)}
     if names is not None:
         known = {m.name for m in infos}
         problems.update({n: f"no model named {n!r} in {folder}" for n in names if n not in known})
