@@ -27,7 +27,7 @@ from builders.recipes import RECIPES, Recipe
 from workbench.augment import AugmentConfig, augment_batch
 from workbench.data import MNIST_SHA256, DatasetError, load_mnist, pixels_to_float
 from workbench.evaluate import predict_in_batches, score
-from workbench.history import History, TrainingDiverged, TrainingInterrupted
+from scratch.history import History, TrainingDiverged, TrainingInterrupted
 from workbench.plots import save_figure, training_curves
 from workbench.registry import DEFAULT_FOLDER, load_model, update_manifest
 

@@ -29,12 +29,11 @@ from workbench import report_figures
 from workbench.data import DatasetError, load_mnist, pixels_to_float
 from workbench.drawn_style import to_drawings
 from workbench.evaluate import Scores, latency_seconds, predict_in_batches, score, throughput
-from workbench.files import atomic_open, write_json
-from workbench.history import History
-from workbench.metadata import timestamp
+from scratch.files import atomic_open, timestamp, write_json
+from scratch.history import History
 from workbench.plots import save_figure, training_curves
 from workbench.preprocess import to_mnist
-from workbench.progress import ProgressBar
+from scratch.progress import ProgressBar
 from workbench.registry import DEFAULT_FOLDER, Classifier, load_all
 
 DEFAULT_OUT = Path("reports")

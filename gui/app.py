@@ -29,7 +29,7 @@ from PIL import Image, ImageTk, UnidentifiedImageError
 
 from gui.drawing import CANVAS_SIZE, Drawing
 from gui.verdict import Opinion, agreement, opinion, single_verdict
-from workbench.files import atomic_path
+from scratch.files import atomic_path
 from workbench.preprocess import DEFAULT_WIDTH, Prepared, prepare
 from workbench.registry import (DEFAULT_FOLDER, Classifier, ModelInfo, ModelUnavailable, available_models,
                                 load_model, tensorflow_installed)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from workbench.files import atomic_path
+from scratch.files import atomic_path
 
 OUT_DIR = Path(__file__).resolve().parent.parent / "number_images"
 SIZE = 120                 # pixels, square

@@ -10,7 +10,7 @@ No TensorFlow, no ML library: NumPy only, by design.
 
 from scratch.imagine import imagine
 from scratch.network import Evaluation, Network
-from workbench.history import History, TrainingDiverged, TrainingInterrupted
+from scratch.history import History, TrainingDiverged, TrainingInterrupted
 from scratch.optimizers import SGD, Adam, Constant, ExponentialDecay, Momentum, RMSProp
 from scratch.persistence import load
 

@@ -44,7 +44,7 @@ def inputs(x, n_inputs: int, dtype: np.dtype, name: str = "x") -> np.ndarray:
     """
     x = np.asarray(x)
     if x.dtype.kind not in "f":
-        hint = " (pixels 0..255? divide by 255, e.g. workbench.data.pixels_to_float)" if x.dtype.kind in "ui" else ""
+        hint = " (pixels 0..255? divide by 255, e.g. x / 255)" if x.dtype.kind in "ui" else ""
         raise ValueError(f"{name} must hold floats in [0, 1], got dtype {x.dtype}{hint}")
     if x.ndim < 2:
         raise ValueError(f"{name} must be a batch, shape (n, {n_inputs}) or (n, 28, 28), got shape {x.shape}; "

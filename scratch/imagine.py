@@ -2,7 +2,7 @@
 
 The gradient comes from `Network.input_gradient`, which is backpropagation
 carried one layer further than training needs: down to the pixels. The descent
-loop and its regularisers are shared with the Keras models (workbench.imagine).
+loop and its regularisers are shared with the Keras models (scratch.dream).
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from scratch.network import Network
-from workbench.imagine import dream
+from scratch.dream import dream
 
 
 def imagine(net: Network, digit: int, **options) -> np.ndarray:
     """A (28, 28) float32 image in [0, 1] that `net` classifies as `digit` with low cost.
 
-    options: steps, step_size, l2, blur_every, blur_sigma, seed (see workbench.imagine.dream).
+    options: steps, step_size, l2, blur_every, blur_sigma, seed (see scratch.dream.dream).
     """
     if net.sizes[0] != 784:
         raise ValueError(f"imagine needs a network with 784 inputs (28x28 images), this one has {net.sizes[0]}")

@@ -33,8 +33,8 @@ from scratch.activations import Activation, Softmax, get_activation
 from scratch.costs import Cost, get_cost
 from scratch.initializers import initial_parameters
 from scratch.optimizers import Optimizer, get_optimizer
-from workbench.history import History, TrainingDiverged, TrainingInterrupted
-from workbench.progress import ProgressBar
+from scratch.history import History, TrainingDiverged, TrainingInterrupted
+from scratch.progress import ProgressBar
 
 Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 

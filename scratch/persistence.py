@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from scratch.network import Network
-from workbench.history import History
-from workbench.files import ModelFileError, file_sha256, paired_paths, read_json, write_json, write_npz
-from workbench.metadata import library_versions, timestamp
+from scratch.history import History
+from scratch.files import (ModelFileError, file_sha256, library_versions, paired_paths, read_json, timestamp,
+                           write_json, write_npz)
 
 FORMAT = "digit-workbench/scratch-network"
 FORMAT_VERSION = 1

@@ -11,9 +11,9 @@ import pytest
 
 import scratch
 from scratch.network import Network
-from workbench.history import TrainingDiverged
+from scratch.history import TrainingDiverged
 from workbench.data import pixels_to_float
-from workbench.files import ModelFileError
+from scratch.files import ModelFileError
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -19,8 +19,8 @@ import tf_models  # noqa: E402
 from tf_models import parity  # noqa: E402
 from tf_models.imagine import imagine as keras_imagine  # noqa: E402
 from workbench.data import pixels_to_float  # noqa: E402
-from workbench.files import ModelFileError  # noqa: E402
-from workbench.history import TrainingDiverged  # noqa: E402
+from scratch.files import ModelFileError  # noqa: E402
+from scratch.history import TrainingDiverged  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf_models.models import half_sum_squared_error
-from workbench.imagine import dream
+from scratch.dream import dream
 
 
 def imagine(model: keras.Model, digit: int, **options) -> np.ndarray:
@@ -16,7 +16,7 @@ def imagine(model: keras.Model, digit: int, **options) -> np.ndarray:
 
     The cost is the one the model was trained with: cross-entropy for a softmax
     output, Nielsen's quadratic cost for a sigmoid output.
-    options: steps, step_size, l2, blur_every, blur_sigma, seed (see workbench.imagine.dream).
+    options: steps, step_size, l2, blur_every, blur_sigma, seed (see scratch.dream.dream).
     """
     classes = int(model.output_shape[-1])
     if isinstance(digit, bool) or not isinstance(digit, (int, np.integer)) or not 0 <= digit < classes:

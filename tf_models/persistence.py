@@ -14,9 +14,9 @@ from pathlib import Path
 import keras
 
 from tf_models.models import parameter_count
-from workbench.files import ModelFileError, atomic_path, file_sha256, paired_paths, read_json, write_json
-from workbench.history import History
-from workbench.metadata import library_versions, timestamp
+from scratch.files import (ModelFileError, atomic_path, file_sha256, library_versions, paired_paths, read_json,
+                           timestamp, write_json)
+from scratch.history import History
 
 FORMAT = "digit-workbench/keras-model"
 FORMAT_VERSION = 1

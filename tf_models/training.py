@@ -16,7 +16,7 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
-from workbench.history import History, TrainingDiverged, TrainingInterrupted
+from scratch.history import History, TrainingDiverged, TrainingInterrupted
 
 Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 

@@ -32,8 +32,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from workbench.files import atomic_path
-from workbench.progress import ProgressBar
+from scratch.files import atomic_path
+from scratch.progress import ProgressBar
 
 # SHA-256 of the decompressed original files (the gzip bytes differ between compressors).
 MNIST_SHA256 = {

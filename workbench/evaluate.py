@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.progress import ProgressBar
+from scratch.progress import ProgressBar
 
 PredictProba = Callable[[np.ndarray], np.ndarray]   # float32 (n, 28, 28) -> (n, 10)
 

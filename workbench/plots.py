@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from workbench.files import atomic_path
-from workbench.history import History
+from scratch.files import atomic_path
+from scratch.history import History
 
 
 def save_figure(figure: Figure, path: str | os.PathLike, dpi: int = 110) -> None:

@@ -21,8 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench.files import ModelFileError, read_json, write_json
-from workbench.metadata import timestamp
+from scratch.files import ModelFileError, read_json, timestamp, write_json
 
 DEFAULT_FOLDER = Path("saved_networks")
 MANIFEST = "manifest.json"

@@ -1,4 +1,6 @@
-"""Atomic file writes: a temporary file in the same folder, then a rename.
+"""Files of the library: atomic writes, JSON, checksums, and the facts recorded with a saved model.
+
+Atomic writes: a temporary file in the same folder, then a rename.
 
 A rename within one folder is atomic on every platform we support, so a reader
 (the GUI, the registry) sees either the old file or the complete new one, never
@@ -7,12 +9,15 @@ half of a model interrupted by Ctrl-C or a full disk.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import os
+import platform
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
@@ -118,3 +123,21 @@ def _json_default(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"{type(obj).__name__} is not JSON serializable")
+
+def library_versions(*packages: str) -> dict[str, str]:
+    """Python's version and each named package's installed version, without importing it.
+
+    (Looking a version up must not import TensorFlow into a process that avoids it.)
+    """
+    versions = {"python": platform.python_version()}
+    for name in packages:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def timestamp() -> str:
+    """The current UTC time, ISO 8601, to the second."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
