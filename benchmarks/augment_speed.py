@@ -1,4 +1,4 @@
-"""How fast is `workbench.augment.augment_batch`? Images per second, whole config and each part alone.
+"""How fast is `workbench.data.augment.augment_batch`? Images per second, whole config and each part alone.
 
 Augmenting runs once per mini-batch in every training epoch, before the
 network sees the batch, so it must cost much less than the epoch itself (about
@@ -19,8 +19,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from workbench.augment import AugmentConfig, augment_batch
-from workbench.data import DatasetError, load_mnist, pixels_to_float
+from workbench.data.augment import AugmentConfig, augment_batch
+from workbench.data.mnist import DatasetError, load_mnist, pixels_to_float
 
 
 def component_configs() -> dict[str, AugmentConfig]:

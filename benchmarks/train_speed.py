@@ -32,7 +32,7 @@ import time
 import numpy as np
 
 import scratch
-from workbench.data import DatasetError, load_mnist, pixels_to_float
+from workbench.data.mnist import DatasetError, load_mnist, pixels_to_float
 
 SIZES = [784, 800, 800, 10]
 BATCH = 128

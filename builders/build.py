@@ -1,7 +1,7 @@
 """Train the shipped models from their recipes and write them where the registry finds them.
 
 For each recipe (builders/recipes.py) a build:
-1. makes the model (scratch.Network or a tf_models function) with the build's seed;
+1. makes the model through its framework's adapter (workbench.models) with the build's seed;
 2. trains it on the first 50,000 training images, choosing the best epoch on the last
    10,000 (the validation split); the test set is not looked at until step 3;
 3. measures test accuracy once, writes the model, its metadata JSON and a training-curves
@@ -23,25 +23,28 @@ from pathlib import Path
 
 import numpy as np
 
-from builders.recipes import RECIPES, Recipe
-from workbench.augment import AugmentConfig, augment_batch
-from workbench.data import MNIST_SHA256, DatasetError, load_mnist, pixels_to_float
-from workbench.evaluate import predict_in_batches, score
+from builders.recipes import RECIPES
 from scratch.history import History, TrainingDiverged, TrainingInterrupted
-from workbench.plots import save_figure, training_curves
-from workbench.registry import DEFAULT_FOLDER, load_model, update_manifest
+from workbench import cli as arg_types
+from workbench.data.augment import AugmentConfig, augment_batch
+from workbench.data.mnist import MNIST_SHA256, DatasetError, load_mnist, pixels_to_float
+from workbench.models.adapter import TrainingData
+from workbench.models.frameworks import adapter_for
+from workbench.models.locks import LockHeld, file_lock
+from workbench.models.metadata import training_record
+from workbench.models.recipe import Recipe
+from workbench.models.registry import DEFAULT_FOLDER, load_model, update_manifest
+from workbench.reports.evaluate import predict_in_batches, score
+from workbench.reports.plots import save_figure, training_curves
+from workbench.reports.readme_table import results_table
 
 QUICK_TRAIN, QUICK_VALIDATION = 2000, 500
 
 
 @dataclass
-class Data:
-    """Float32 images in [0, 1] and integer labels for the three roles."""
+class Data(TrainingData):
+    """TrainingData plus the test set, used once per model for the reported accuracy."""
 
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_validation: np.ndarray
-    y_validation: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
 
@@ -62,7 +65,7 @@ class Augmenter:
         return augment_batch(batch.reshape(-1, 28, 28), rng, self.config).reshape(shape)
 
     def to_dict(self) -> dict:
-        return {"name": "workbench.augment.augment_batch", **self.config.to_dict()}
+        return {"name": "workbench.data.augment.augment_batch", **self.config.to_dict()}
 
 
 def load_data(data_dir: str | None, quick: bool) -> Data:
@@ -79,74 +82,55 @@ def load_data(data_dir: str | None, quick: bool) -> Data:
     return data
 
 
-def train_scratch(recipe: Recipe, data: Data, *, epochs: int, seed: int, time_budget: float | None,
-                  verbose: bool, checkpoint: Path):
-    """Make and train a scratch.Network; returns (network, history)."""
-    import scratch
-    net = scratch.Network(**recipe.model, seed=seed)
-    augment = Augmenter(recipe.augment) if recipe.augment else None
-    try:
-        history = net.fit(data.x_train, data.y_train, epochs=epochs, batch_size=recipe.training["batch_size"],
-                          optimizer=recipe.training["optimizer"], validation=(data.x_validation, data.y_validation),
-                          augment=augment, time_budget=time_budget, verbose=verbose)
-    except TrainingInterrupted:
-        net.metadata = {"name": recipe.name, "checkpoint": True, "recipe": recipe.to_dict()}
-        net.save(checkpoint)
-        raise
-    return net, history
-
-
-def train_keras(recipe: Recipe, data: Data, *, epochs: int, seed: int, time_budget: float | None,
-                verbose: bool, checkpoint: Path):
-    """Make and train a tf_models model; returns (model, history)."""
-    import tf_models
-    from tf_models import training
-    arguments = dict(recipe.model)
-    model = tf_models.MODELS[arguments.pop("function")](**arguments, seed=seed)
-    augment = Augmenter(recipe.augment) if recipe.augment else None
-    try:
-        history = training.fit(model, data.x_train, data.y_train, epochs=epochs,
-                               batch_size=recipe.training["batch_size"],
-                               validation=(data.x_validation, data.y_validation),
-                               decay_rate=recipe.training.get("decay_rate"), augment=augment,
-                               time_budget=time_budget, seed=seed, verbose=verbose)
-    except TrainingInterrupted as stop:
-        tf_models.save(model, checkpoint, history=stop.history,
-                       extra={"name": recipe.name, "checkpoint": True, "recipe": recipe.to_dict()})
-        raise
-    return model, history
-
-
 def build_one(recipe: Recipe, data: Data, out: Path, *, epochs: int | None, seed: int,
               time_budget_minutes: float | None, verbose: bool) -> dict:
-    """Train, test, save, reload-and-check one model; returns its manifest entry."""
+    """Train, test, save, reload-and-check one model; returns its manifest entry.
+
+    The model's files are locked for the whole build, so a second build of the same model into the
+    same folder stops at once with a clear message instead of silently replacing this one's files.
+    """
+    with file_lock(out / f".{recipe.name}.lock", f"{recipe.name} in {out}"):
+        return _build_locked(recipe, data, out, epochs=epochs, seed=seed,
+                             time_budget_minutes=time_budget_minutes, verbose=verbose)
+
+
+def _build_locked(recipe: Recipe, data: Data, out: Path, *, epochs: int | None, seed: int,
+                  time_budget_minutes: float | None, verbose: bool) -> dict:
+    adapter = adapter_for(recipe.framework)
     epochs = epochs or recipe.training["epochs"]
+    batch_size = recipe.training["batch_size"]
     budget = time_budget_minutes if time_budget_minutes is not None else recipe.time_budget_minutes
-    checkpoint = out / "checkpoints" / recipe.name
-    trainer = train_scratch if recipe.framework == "scratch" else train_keras
+    augment = Augmenter(recipe.augment) if recipe.augment else None
+    model = adapter.build(recipe, seed)
+
+    def record(history: History) -> dict:
+        training = training_record(history, epochs_requested=epochs, batch_size=batch_size,
+                                   optimizer=recipe.training["optimizer"],
+                                   augment=augment.to_dict() if augment else None,
+                                   time_budget_seconds=budget and budget * 60, training_samples=len(data.x_train))
+        return {"name": recipe.name, "description": recipe.description, "recipe": recipe.to_dict(), "seed": seed,
+                "training": training, "history": history.to_dict()}
+
     started = time.perf_counter()
-    model, history = trainer(recipe, data, epochs=epochs, seed=seed, time_budget=budget and budget * 60,
-                             verbose=verbose, checkpoint=checkpoint)
+    try:
+        history = adapter.fit(model, data, epochs=epochs, batch_size=batch_size,
+                              optimizer=recipe.training["optimizer"], augment=augment,
+                              time_budget=budget and budget * 60, seed=seed, verbose=verbose)
+    except TrainingInterrupted as stop:
+        adapter.save(model, out / "checkpoints" / recipe.name, {**record(stop.history), "checkpoint": True})
+        raise
     seconds = time.perf_counter() - started
 
-    scores = score(predict_in_batches(model.predict_proba if recipe.framework == "scratch"
-                                      else _keras_proba(model), data.x_test), data.y_test)
+    scores = score(predict_in_batches(lambda x: adapter.predict_proba(model, x), data.x_test), data.y_test)
     metrics = {
         "test_accuracy": scores.accuracy, "test_errors": scores.errors,
         "best_validation_accuracy": max(history.validation_accuracy) if history.validation_accuracy else None,
         "training_seconds": round(seconds, 1), "epochs_run": len(history.epoch), "best_epoch": history.best_epoch,
         "stop_reason": history.stop_reason,
     }
-    extra = {"name": recipe.name, "description": recipe.description, "recipe": recipe.to_dict(), "seed": seed,
-             "metrics": metrics, "data": {**data.sizes(), "mnist_sha256": MNIST_SHA256}}
     path = out / recipe.name
-    if recipe.framework == "scratch":
-        model.metadata = extra
-        model.save(path)
-    else:
-        import tf_models
-        tf_models.save(model, path, hyperparameters={**recipe.training, "augment": extra["recipe"]["augment"]},
-                       history=history, extra=extra)
+    adapter.save(model, path, {**record(history), "metrics": metrics,
+                               "data": {**data.sizes(), "mnist_sha256": MNIST_SHA256}})
     curves = out / f"{recipe.name}-curves.png"
     save_figure(training_curves({recipe.name: history}, f"{recipe.name}: {scores.accuracy:.2%} on the test set"),
                 curves)
@@ -158,18 +142,10 @@ def build_one(recipe: Recipe, data: Data, out: Path, *, epochs: int | None, seed
                            f"{scores.errors}; the saved file does not reproduce the model")
     entry = {"name": recipe.name, "framework": recipe.framework, "file": f"{recipe.name}.json",
              "summary": reloaded.summary, "description": recipe.description,
-             "parameters": _parameter_count(reloaded.metadata), "curves": curves.name, **metrics,
-             "test_images": len(data.x_test), "seed": seed}
+             "parameters": reloaded.metadata["architecture"].get("parameter_count"), "curves": curves.name,
+             **metrics, "test_images": len(data.x_test), "seed": seed}
     update_manifest(out, entry)
     return entry
-
-
-def _keras_proba(model):
-    return lambda images: np.asarray(model.predict(images, batch_size=1000, verbose=0), np.float32)
-
-
-def _parameter_count(metadata: dict) -> int | None:
-    return (metadata.get("architecture") or {}).get("parameter_count")
 
 
 # --- command line ---------------------------------------------------------------------------------
@@ -178,15 +154,15 @@ def parser(names: list[str], description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--models", nargs="+", choices=names, default=names, metavar="NAME",
                    help=f"which models to build (default: all of {', '.join(names)})")
-    p.add_argument("--epochs", type=positive_int, help="epochs per model (default: each recipe's own)")
-    p.add_argument("--seed", type=int, default=0, help="random seed for weights, shuffling, dropout, augmentation")
+    p.add_argument("--epochs", type=arg_types.positive_int, help="epochs per model (default: each recipe's own)")
+    p.add_argument("--seed", type=arg_types.seed, default=0, help="random seed for weights, shuffling, dropout, augmentation")
     p.add_argument("--data-dir", help="folder with the MNIST files (default: $MNIST_DIR, then the user cache, "
                                       "then download)")
     p.add_argument("--out", type=Path, help=f"where models go (default: {DEFAULT_FOLDER}/; with --quick a new "
                                             f"temporary folder)")
     p.add_argument("--quick", action="store_true",
                    help=f"smoke test: {QUICK_TRAIN} training and {QUICK_VALIDATION} validation/test images, 1 epoch")
-    p.add_argument("--time-budget", type=_positive_float, metavar="MINUTES",
+    p.add_argument("--time-budget", type=arg_types.positive_minutes, metavar="MINUTES",
                    help="per model: stop at the end of the epoch that exceeds it, keeping the best weights "
                         "(default: each recipe's own)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -198,10 +174,18 @@ def main(names: list[str], description: str, argv: list[str] | None = None) -> i
     out = args.out or (Path(tempfile.mkdtemp(prefix="workbench-quick-")) if args.quick else DEFAULT_FOLDER)
     epochs = 1 if args.quick and args.epochs is None else args.epochs
     try:
+        check_writable(out)
+    except OSError as e:
+        print(f"error: --out: {e}", file=sys.stderr)
+        return 2
+    try:
         data = load_data(args.data_dir, args.quick)
     except DatasetError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted while loading MNIST; nothing was built", file=sys.stderr)
+        return 130
     print(f"building {', '.join(args.models)} into {out}/ ({data.sizes()['train']} training, "
           f"{data.sizes()['validation']} validation, {data.sizes()['test']} test images; seed {args.seed})")
     built, failed = [], []
@@ -216,7 +200,7 @@ def main(names: list[str], description: str, argv: list[str] | None = None) -> i
             print(f"\ninterrupted: what {name} had learned is saved as a checkpoint in {where}.json; "
                   f"{out}/ was left as it was for this model", file=sys.stderr)
             return 130
-        except TrainingDiverged as e:
+        except (TrainingDiverged, LockHeld) as e:
             print(f"{name}: {e}", file=sys.stderr)
             failed.append(name)
             continue
@@ -231,33 +215,18 @@ def main(names: list[str], description: str, argv: list[str] | None = None) -> i
     return 1 if failed else 0
 
 
-def results_table(entries: list[dict]) -> str:
-    """A Markdown table of the headline figures (also used for the README)."""
-    lines = ["| model | framework | parameters | test accuracy | errors | epochs (best) | training time |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
-    for e in entries:
-        lines.append(f"| {e['name']} | {e['framework']} | {e.get('parameters') or 0:,} | "
-                     f"{e['test_accuracy']:.2%} | {e['test_errors']} | {e['epochs_run']} ({e['best_epoch']}) | "
-                     f"{e['training_seconds'] / 60:.1f} min |")
-    return "\n".join(lines)
-
-
-def positive_int(text: str) -> int:
-    """argparse type: a whole number of at least 1."""
+def check_writable(folder: Path) -> None:
+    """Before hours of training: can models be written into `folder`? OSError saying why not."""
+    if folder.exists() and not folder.is_dir():
+        raise OSError(f"{folder} is a file, not a folder")
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise OSError(f"cannot write into {folder}: {e.strerror or e}") from None
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of minutes, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, got {value}")
-    return value
+def cli(argv: list[str] | None = None) -> int:
+    """`digit-workbench-build` / `python -m builders`: every shipped model."""
+    return main(list(RECIPES), "Train every shipped model into saved_networks/.", argv)

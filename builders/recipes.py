@@ -1,4 +1,4 @@
-"""The default recipes of the five shipped models: training configuration as data.
+"""The default recipes of the shipped models: training configuration as data.
 
 Each scratch network and its Keras twin are made from ONE dictionary of settings
 (NIELSEN, DROPOUT_MLP), so the two frameworks get the same architecture,
@@ -17,9 +17,8 @@ Why these settings (measured on the 50,000/10,000 split; see the README):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from workbench.augment import AugmentConfig
+from workbench.data.augment import AugmentConfig
+from workbench.models.recipe import Recipe
 
 # Mouse drawings: even strokes thinner or thicker than MNIST's pen, slants, imperfect centring.
 DRAWN_AUGMENT = AugmentConfig()
@@ -36,78 +35,45 @@ CNN = dict(learning_rate=0.002, decay_rate=0.85, batch_size=128, epochs=15, augm
            time_budget_minutes=11)
 
 
-@dataclass(frozen=True)
-class Recipe:
-    """How to make and train one model."""
-
-    name: str                      # also the file name in saved_networks/
-    framework: str                 # "scratch" or "tensorflow"
-    description: str
-    model: dict                    # scratch: Network arguments; tensorflow: {"function": ..., its arguments}
-    training: dict                 # epochs, batch_size, and the optimizer or decay settings
-    augment: AugmentConfig | None = None
-    time_budget_minutes: float | None = None
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "framework": self.framework, "description": self.description,
-                "model": self.model, "training": self.training,
-                "augment": self.augment.to_dict() if self.augment else None,
-                "time_budget_minutes": self.time_budget_minutes}
-
-
-def _scratch_optimizer(settings: dict, momentum: float | None = None) -> dict:
-    """The scratch optimizer, as data (scratch.optimizers.get_optimizer reads it)."""
+def _optimizer(settings: dict, name: str, **extra) -> dict:
+    """An optimizer as data, with the recipe's per-epoch exponential learning-rate decay."""
     rate = {"name": "exponential_decay", "learning_rate": settings["learning_rate"],
             "decay_rate": settings["decay_rate"]}
-    if momentum is None:
-        return {"name": "sgd", "learning_rate": rate}
-    return {"name": "momentum", "learning_rate": rate, "momentum": momentum, "nesterov": False}
+    return {"name": name, "learning_rate": rate, **extra}
+
+
+def _twins(stem: str, description: str, architecture: dict, settings: dict, optimizer: dict,
+           keras_budget: float | None = None) -> list[Recipe]:
+    """The scratch model and its Keras twin, made from the same settings."""
+    training = dict(epochs=settings["epochs"], batch_size=settings["batch_size"], optimizer=optimizer)
+    return [Recipe(f"scratch-{stem}", "scratch", f"{description}, written from scratch in NumPy", architecture,
+                   training, settings["augment"], settings["time_budget_minutes"]),
+            Recipe(f"keras-{stem}", "tensorflow", f"{description}: the Keras twin of scratch-{stem}", architecture,
+                   training, settings["augment"], keras_budget or settings["time_budget_minutes"])]
 
 
 def _recipes() -> list[Recipe]:
     small, large, cnn = NIELSEN, DROPOUT_MLP, CNN
-    sizes_small = [784, small["hidden"], 10]
-    sizes_large = [784, *large["hidden"], 10]
-    return [
-        Recipe("scratch-784-30-10", "scratch",
-               "784-30-10, sigmoid, quadratic cost, SGD: Nielsen's network.py, written from scratch in NumPy",
-               model=dict(sizes=sizes_small, activations="sigmoid", cost="quadratic", init="normal_scaled"),
-               training=dict(epochs=small["epochs"], batch_size=small["batch_size"],
-                             optimizer=_scratch_optimizer(small)),
-               augment=small["augment"], time_budget_minutes=small["time_budget_minutes"]),
-        Recipe("scratch-784-800-800-10", "scratch",
-               "784-800-800-10, ReLU, softmax, cross-entropy, dropout and max-norm, momentum SGD, in NumPy",
-               model=dict(sizes=sizes_large, activations=["relu", "relu", "softmax"], cost="cross_entropy",
-                          init="he", dropout_input=large["dropout_input"],
-                          dropout_hidden=large["dropout_hidden"], max_norm=large["max_norm"]),
-               training=dict(epochs=large["epochs"], batch_size=large["batch_size"],
-                             optimizer=_scratch_optimizer(large, large["momentum"])),
-               augment=large["augment"], time_budget_minutes=large["time_budget_minutes"]),
-        Recipe("keras-784-30-10", "tensorflow",
-               "784-30-10, sigmoid, quadratic cost, SGD: the Keras twin of scratch-784-30-10",
-               model=dict(function="mlp_small", hidden=small["hidden"], learning_rate=small["learning_rate"]),
-               training=dict(epochs=small["epochs"], batch_size=small["batch_size"],
-                             decay_rate=small["decay_rate"]),
-               augment=small["augment"], time_budget_minutes=small["time_budget_minutes"]),
-        Recipe("keras-784-800-800-10", "tensorflow",
-               "784-800-800-10, ReLU, softmax, cross-entropy, dropout and max-norm, momentum SGD: "
-               "the Keras twin of scratch-784-800-800-10",
-               model=dict(function="mlp_large", hidden=list(large["hidden"]), dropout_input=large["dropout_input"],
-                          dropout_hidden=large["dropout_hidden"], max_norm=large["max_norm"],
-                          learning_rate=large["learning_rate"], momentum=large["momentum"]),
-               training=dict(epochs=large["epochs"], batch_size=large["batch_size"],
-                             decay_rate=large["decay_rate"]),
-               # The same 200 epochs take Keras ~8 s each here against scratch's ~5 s (augmented
-               # mini-batches go through a PyDataset), so its safety budget is larger; the recipe is the same.
-               augment=large["augment"], time_budget_minutes=KERAS_MLP_LARGE_BUDGET),
-        Recipe("keras-cnn", "tensorflow",
-               "conv 20@5x5, pool, conv 40@5x5, pool, dense 100, softmax; batch norm, dropout 0.5, Adam",
-               model=dict(function="cnn", learning_rate=cnn["learning_rate"]),
-               training=dict(epochs=cnn["epochs"], batch_size=cnn["batch_size"], decay_rate=cnn["decay_rate"]),
-               augment=cnn["augment"], time_budget_minutes=cnn["time_budget_minutes"]),
-    ]
+    mlp_small = dict(kind="mlp", sizes=[784, small["hidden"], 10], activations="sigmoid", cost="quadratic",
+                     init="normal_scaled")
+    mlp_large = dict(kind="mlp", sizes=[784, *large["hidden"], 10], activations=["relu", "relu", "softmax"],
+                     cost="cross_entropy", init="he", dropout_input=large["dropout_input"],
+                     dropout_hidden=large["dropout_hidden"], max_norm=large["max_norm"])
+    convnet = dict(kind="cnn", filters=[20, 40], kernel_size=5, dense=100, dropout=0.5, batch_norm=True)
+    scratch_small, keras_small = _twins("784-30-10", "784-30-10, sigmoid, quadratic cost, SGD: Nielsen's network.py",
+                                        mlp_small, small, _optimizer(small, "sgd"))
+    scratch_large, keras_large = _twins(
+        "784-800-800-10", "784-800-800-10, ReLU, softmax, cross-entropy, dropout and max-norm, momentum SGD",
+        mlp_large, large, _optimizer(large, "momentum", momentum=large["momentum"], nesterov=False),
+        # The same 200 epochs take Keras ~8 s each here against scratch's ~5 s (augmented mini-batches
+        # go through a PyDataset), so its safety budget is larger; the recipe is the same.
+        keras_budget=KERAS_MLP_LARGE_BUDGET)
+    scratch_cnn, keras_cnn = _twins("cnn", "conv 20@5x5, pool, conv 40@5x5, pool, dense 100, softmax; batch norm, "
+                                           "dropout 0.5, Adam", convnet, cnn, _optimizer(cnn, "adam"))
+    return [scratch_small, scratch_large, keras_small, keras_large, keras_cnn]
 
 
 RECIPES: dict[str, Recipe] = {recipe.name: recipe for recipe in _recipes()}
-SCRATCH_MODELS = [name for name, r in RECIPES.items() if r.framework == "scratch"]
-KERAS_MODELS = [name for name, r in RECIPES.items() if r.framework == "tensorflow"]
+BY_FRAMEWORK: dict[str, list[str]] = {}
+for _recipe in RECIPES.values():
+    BY_FRAMEWORK.setdefault(_recipe.framework, []).append(_recipe.name)

@@ -3,7 +3,7 @@
 import sys
 
 from builders.build import main
-from builders.recipes import SCRATCH_MODELS
+from builders.recipes import BY_FRAMEWORK
 
 if __name__ == "__main__":
-    sys.exit(main(SCRATCH_MODELS, "Train the scratch (NumPy) networks into saved_networks/."))
+    sys.exit(main(BY_FRAMEWORK["scratch"], "Train the scratch (NumPy) networks into saved_networks/."))

@@ -3,7 +3,7 @@
 import sys
 
 from builders.build import main
-from builders.recipes import KERAS_MODELS
+from builders.recipes import BY_FRAMEWORK
 
 if __name__ == "__main__":
-    sys.exit(main(KERAS_MODELS, "Train the Keras models into saved_networks/."))
+    sys.exit(main(BY_FRAMEWORK["tensorflow"], "Train the Keras models into saved_networks/."))

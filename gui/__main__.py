@@ -4,7 +4,7 @@ import argparse
 import sys
 import tkinter as tk
 
-from workbench.registry import DEFAULT_FOLDER
+from workbench.models.registry import DEFAULT_FOLDER
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,8 @@
 """The drawing workbench window: draw a digit, see what every model makes of it.
 
 A thin Tk layer over pure functions: `gui.drawing.Drawing` keeps the strokes and their
-off-screen mirror, `workbench.preprocess.prepare` turns the mirror into the 28x28 input,
-`workbench.registry` loads the models, and `gui.verdict` decides what to say. This module
+off-screen mirror, `workbench.drawing.preprocess.prepare` turns the mirror into the 28x28 input,
+`workbench.models.registry` loads the models, and `gui.verdict` decides what to say. This module
 only lays out widgets and wires events to those.
 
 Threads: TensorFlow takes seconds to import, so Keras models load in a worker thread after
@@ -28,11 +28,13 @@ from matplotlib.figure import Figure
 from PIL import Image, ImageTk, UnidentifiedImageError
 
 from gui.drawing import CANVAS_SIZE, Drawing
+from gui.model_state import LOADING, READY, ModelBoard
 from gui.verdict import Opinion, agreement, opinion, single_verdict
 from scratch.files import atomic_path
-from workbench.preprocess import DEFAULT_WIDTH, Prepared, prepare
-from workbench.registry import (DEFAULT_FOLDER, Classifier, ModelInfo, ModelUnavailable, available_models,
-                                load_model, tensorflow_installed)
+from workbench.drawing.preprocess import DEFAULT_WIDTH, Prepared, prepare
+from workbench.models.adapter import Classifier
+from workbench.models.frameworks import adapter_for
+from workbench.models.registry import DEFAULT_FOLDER, ModelInfo, ModelUnavailable, available_models, load
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER_IMAGES = ROOT / "number_images"
@@ -52,11 +54,7 @@ class App:
     def __init__(self, root: tk.Tk, folder: str | Path = DEFAULT_FOLDER) -> None:
         self.root, self.folder = root, Path(folder)
         self.drawing = Drawing()
-        self.models: dict[str, ModelInfo] = {}             # every model listed, in registry order
-        self.classifiers: dict[str, Classifier] = {}       # the usable ones
-        self.unavailable: dict[str, str] = {}              # name -> why it cannot be used
-        self.loading: set[str] = set()                     # Keras models still loading
-        self.chosen: str | None = None
+        self.board = ModelBoard()                          # every model listed, its state, the chosen one
         self.prepared: Prepared | None = None
         self.opinions: dict[str, Opinion] = {}
         self.updates = 0                                   # predictions shown so far (tests and benchmark)
@@ -194,52 +192,58 @@ class App:
 
     # --- models ---------------------------------------------------------------------------------
 
+    @property
+    def models(self) -> dict[str, ModelInfo]:
+        """Every model listed, in registry order."""
+        return {name: entry.info for name, entry in self.board.entries.items()}
+
+    @property
+    def classifiers(self) -> dict[str, Classifier]:
+        """The models that answer."""
+        return self.board.ready()
+
+    @property
+    def unavailable(self) -> dict[str, str]:
+        """Name -> why it cannot be used."""
+        return self.board.unavailable()
+
+    @property
+    def loading(self) -> list[str]:
+        return self.board.loading()
+
+    @property
+    def chosen(self) -> str | None:
+        return self.board.chosen
+
     def _load_models(self) -> None:
-        """Scratch models load at once (milliseconds); Keras ones in a worker thread."""
+        """List the folder now (milliseconds); load every model in a worker thread, quick frameworks first,
+        so the window never freezes on a big or hostile model file and scratch models answer at once."""
         try:
             infos = available_models(self.folder)
         except OSError as e:
             infos = []
-            self.status.set(f"Cannot read the models folder {self.folder}: {e}")
-        self.models = {info.name: info for info in infos}
-        keras_infos = []
-        for info in infos:
-            if info.framework == "scratch":
-                self._try_load(info)
-            elif info.framework == "tensorflow":
-                if tensorflow_installed():
-                    self.loading.add(info.name)
-                    keras_infos.append(info)
-                else:
-                    self.unavailable[info.name] = "TensorFlow is not installed (pip install tensorflow)"
-            else:
-                self.unavailable[info.name] = info.summary or "not a model of the workbench"
-        if keras_infos:
-            self.status.set(f"Loading TensorFlow for {len(keras_infos)} Keras model(s) in the background…")
+            self.status.set(f"{e}. Choose another folder with --models-dir, or run python -m builders.")
+        self.board.set_listed(infos)
+        to_load = sorted((info for info in infos if info.usable),
+                         key=lambda info: adapter_for(info.framework).loads_slowly)
+        if any(adapter_for(info.framework).loads_slowly for info in to_load):
+            self.status.set("Loading the models (TensorFlow starts in the background)…")
         self._refresh_chooser()
         self._announce_models()
         self._show_outputs()
-        if keras_infos:
+        if to_load:
             # Only once the window is drawn: importing TensorFlow holds the GIL for long stretches.
-            thread = threading.Thread(target=self._load_in_background, args=(keras_infos,), daemon=True)
+            thread = threading.Thread(target=self._load_in_background, args=(to_load,), daemon=True)
             self.root.after(50, thread.start)
-
-    def _try_load(self, info: ModelInfo) -> None:
-        try:
-            self.classifiers[info.name] = load_model(info.path)
-        except ModelUnavailable as e:
-            self.unavailable[info.name] = str(e)
-        except Exception as e:      # a model file we did not foresee must not stop the others
-            self.unavailable[info.name] = f"{info.name}: cannot be loaded: {e}"
 
     def _load_in_background(self, infos: list[ModelInfo]) -> None:
         for info in infos:
             try:
-                self._results.put(("loaded", info.name, load_model(info.path)))
+                self._results.put(("loaded", info.name, load(info)))
             except ModelUnavailable as e:
                 self._results.put(("failed", info.name, str(e)))
-            except Exception as e:
-                self._results.put(("failed", info.name, f"{info.name}: cannot be loaded: {e}"))
+            except Exception as e:      # a model file we did not foresee must not stop the others
+                self._results.put(("failed", info.name, f"{info.name}: cannot be loaded: {type(e).__name__}: {e}"))
 
     def _poll_results(self) -> None:
         """Take what worker threads finished (models, imagined digits) into the window."""
@@ -249,13 +253,11 @@ class App:
                 kind, name, value = self._results.get_nowait()
             except queue.Empty:
                 break
-            if kind == "loaded":
-                self.classifiers[name] = value
-                self.loading.discard(name)
+            if kind == "loaded" and name in self.board.entries:
+                self.board.loaded(name, value)
                 changed = True
-            elif kind == "failed":
-                self.unavailable[name] = value
-                self.loading.discard(name)
+            elif kind == "failed" and name in self.board.entries:
+                self.board.failed(name, value)
                 changed = True
             elif kind == "imagined":
                 self._show_imagined(name, *value)
@@ -266,30 +268,24 @@ class App:
         self.root.after(POLL_MS, self._poll_results)
 
     def _announce_models(self) -> None:
-        if self.loading:
+        if self.board.still_loading():
             return
-        broken = [f"{n}: {why}" for n, why in self.unavailable.items()]
-        ready = f"{len(self.classifiers)} model(s) ready."
-        if not self.models:
+        broken = [f"{n}: {why}" for n, why in self.board.unavailable().items()]
+        ready = f"{len(self.board.ready())} model(s) ready."
+        if not self.board.entries:
+            if not self.folder.is_dir():
+                return            # _load_models said the folder is missing
             ready = f"No models in {self.folder}/: run python -m builders to train them."
         self.status.set(ready + (" Not available: " + "; ".join(broken) if broken else ""))
 
     def _refresh_chooser(self) -> None:
         self.chooser.delete(0, "end")
-        for index, (name, info) in enumerate(self.models.items()):
-            if name in self.classifiers:
-                self.chooser.insert("end", info.label if info.test_accuracy is not None else
-                                    f"{name} ({info.framework})")
-            elif name in self.loading:
-                self.chooser.insert("end", f"{name} ({info.framework}, loading…)")
+        for index, name in enumerate(self.board.names):
+            self.chooser.insert("end", self.board.label(name))
+            if self.board.state(name) != READY:
                 self.chooser.itemconfigure(index, foreground=COLOURS["grey"])
-            else:
-                self.chooser.insert("end", f"{name} (unavailable)")
-                self.chooser.itemconfigure(index, foreground=COLOURS["grey"])
-        if self.chosen not in self.classifiers:
-            self.chosen = next(iter(self.classifiers), None)
-        if self.chosen is not None:
-            index = list(self.models).index(self.chosen)
+        if self.board.chosen is not None:
+            index = self.board.names.index(self.board.chosen)
             self.chooser.selection_clear(0, "end")
             self.chooser.selection_set(index)
             self.chooser.see(index)
@@ -298,22 +294,20 @@ class App:
         selection = self.chooser.curselection()
         if not selection:
             return
-        name = list(self.models)[selection[0]]
-        if name in self.classifiers:
+        name = self.board.names[selection[0]]
+        if self.board.state(name) == READY:
             self.choose(name)
         else:
-            why = "still loading (TensorFlow starts in the background)" if name in self.loading else \
-                self.unavailable.get(name, "unavailable")
+            why = "still loading (TensorFlow starts in the background)" if self.board.state(name) == LOADING \
+                else self.board.unavailable().get(name, "unavailable")
             self.chooser_note.set(f"{name} cannot be chosen: {why}")
             self._refresh_chooser()            # keep the previous choice selected
 
     def choose(self, name: str) -> None:
-        """Make `name` the chosen model (it must be loaded)."""
-        if name not in self.classifiers:
-            raise ValueError(f"model {name!r} is not loaded; loaded: {', '.join(self.classifiers) or 'none'}")
-        self.chosen = name
-        info = self.models.get(name)
-        self.chooser_note.set(f"{info.summary}" if info and info.summary else "")
+        """Make `name` the chosen model (it must be ready)."""
+        self.board.choose(name)
+        info = self.board.entries[name].info
+        self.chooser_note.set(info.summary or "")
         self._refresh_chooser()
         self._show_outputs()
 
@@ -375,8 +369,7 @@ class App:
                     outputs = classifier.predict_proba(self.prepared.pixels[None])[0]
                     self.opinions[name] = opinion(outputs)
                 except Exception as e:     # one broken model must not take the others down
-                    del self.classifiers[name]
-                    self.unavailable[name] = f"{name}: failed to predict: {e}"
+                    self.board.failed(name, f"{name}: failed to predict: {e}")
                     self._refresh_chooser()
                     self._announce_models()
         self._show_outputs()
@@ -423,13 +416,14 @@ class App:
             self.compare_message.set(verdict.message)
         c.configure(height=max(1, len(self.models)) * ROW_HEIGHT + 10)
         bar_w = BAR_AREA[0] / 10
+        classifiers = self.classifiers
         for row, (name, info) in enumerate(self.models.items()):
             y0 = row * ROW_HEIGHT + 4
             view = self.opinions.get(name)
             if name in verdict.disagreeing:
                 c.create_rectangle(0, y0 - 2, 560, y0 + ROW_HEIGHT - 6, fill=COLOURS["disagree"], outline="",
                                    tags=(f"disagree:{name}",))
-            usable = name in self.classifiers
+            usable = name in classifiers
             c.create_text(4, y0 + 2, anchor="nw", text=name, font=("TkDefaultFont", 10, "bold"),
                           fill="black" if usable else COLOURS["grey"])
             if not usable:

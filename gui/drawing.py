@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PIL import Image
 
-from workbench.preprocess import DEFAULT_WIDTH, draw_stroke
+from workbench.drawing.preprocess import DEFAULT_WIDTH, draw_stroke
 
 CANVAS_SIZE = 280
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import math
 import os
 import platform
 import tempfile
@@ -40,7 +41,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     and is removed if the block raises, so nothing half-written is left behind.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _check_folder(path)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
     os.close(fd)
     tmp = Path(tmp_name)
@@ -54,6 +55,71 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
 
 @contextmanager
+def atomic_paths(*paths: str | os.PathLike) -> Iterator[list[Path]]:
+    """Yield temporary paths beside several files that must change together (a model's JSON and weights).
+
+    Write and check every temporary inside the block; only if the block succeeds are they renamed over
+    the targets, in order. If the block raises, no target is touched. If a rename itself fails part way,
+    the targets already replaced are put back from backups, so the old set stays as it was.
+    """
+    targets = [Path(p) for p in paths]
+    temporaries: list[Path] = []
+    try:
+        for target in targets:
+            _check_folder(target)
+            fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}")
+            os.close(fd)
+            temporaries.append(Path(name))
+        yield temporaries
+        for tmp in temporaries:
+            os.chmod(tmp, 0o666 & ~_UMASK)
+        _replace_together(temporaries, targets)
+    finally:
+        for tmp in temporaries:
+            tmp.unlink(missing_ok=True)
+
+
+def _replace_together(temporaries: list[Path], targets: list[Path]) -> None:
+    backups: list[tuple[Path, Path | None]] = []
+    try:
+        for tmp, target in zip(temporaries, targets):
+            backup = None
+            if target.exists():
+                backup = target.with_name(f".{target.name}.{os.getpid()}.bak")
+                backup.unlink(missing_ok=True)
+                os.link(target, backup)         # a second name for the old file, in case we must put it back
+            os.replace(tmp, target)
+            backups.append((target, backup))
+    except BaseException:
+        for target, backup in reversed(backups):
+            if backup is not None and backup.exists():
+                os.replace(backup, target)
+            else:
+                target.unlink(missing_ok=True)
+        raise
+    finally:
+        for _, backup in backups:
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+
+
+def _check_folder(target: Path) -> None:
+    """Say plainly why a file cannot be written into its folder (not the temporary file's name)."""
+    folder = target.parent
+    for parent in [folder, *folder.parents]:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OSError(f"cannot write {target}: {parent} is a file, not a folder")
+            break
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OSError(f"cannot write {target}: cannot create the folder {folder}: {e.strerror or e}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OSError(f"cannot write {target}: the folder {folder} is not writable") from None
+
+
+@contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "wb", **kwargs: Any) -> Iterator[IO]:
     """Open a temporary file for writing that becomes `path` when closed cleanly."""
     with atomic_path(path) as tmp:
@@ -63,11 +129,38 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb", **kwargs: Any) -> Ite
             os.fsync(f.fileno())
 
 
+def json_text(obj: Any) -> str:
+    """`obj` as indented, human-readable JSON. NaN and infinity are refused (JSON has no such numbers):
+    a ValueError names the first offending entry."""
+    try:
+        return json.dumps(obj, indent=2, sort_keys=False, default=_json_default, allow_nan=False) + "\n"
+    except ValueError:
+        raise ValueError(f"cannot be written as JSON: {_first_non_finite(obj) or 'a value'} is NaN or infinite") \
+            from None
+
+
 def write_json(path: str | os.PathLike, obj: Any) -> None:
     """Write `obj` as indented, human-readable JSON, atomically."""
-    text = json.dumps(obj, indent=2, sort_keys=False, default=_json_default, allow_nan=False)
+    text = json_text(obj)
     with atomic_open(path, "w", encoding="utf-8") as f:
-        f.write(text + "\n")
+        f.write(text)
+
+
+def _first_non_finite(obj: Any, where: str = "") -> str | None:
+    """The path (e.g. "metrics.test_accuracy") of the first NaN or infinite number in nested data."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return where or "the value"
+    if isinstance(obj, dict):
+        items = obj.items()
+    elif isinstance(obj, (list, tuple)):
+        items = enumerate(obj)
+    else:
+        return None
+    for key, value in items:
+        found = _first_non_finite(value, f"{where}.{key}" if where else str(key))
+        if found:
+            return found
+    return None
 
 
 def write_npz(path: str | os.PathLike, arrays: Mapping[str, np.ndarray]) -> None:
@@ -84,6 +177,20 @@ def paired_paths(path: str | os.PathLike, weights_suffix: str) -> tuple[Path, Pa
     path = Path(path)
     stem = path.with_suffix("") if path.suffix in (".json", weights_suffix) else path
     return stem.with_name(stem.name + ".json"), stem.with_name(stem.name + weights_suffix)
+
+
+def inside_folder(folder: str | os.PathLike, name: object, what: str) -> Path:
+    """`folder / name` for a file name read from a file, refusing anything that would leave the folder
+    (an absolute path, `..`, a link pointing out) or is not a plain string. Raises ModelFileError."""
+    if not isinstance(name, str) or not name or "\x00" in name:
+        raise ModelFileError(f"{what} must be a file name, got {name!r}")
+    folder = Path(folder)
+    candidate = folder / name
+    root = folder.resolve()
+    if Path(name).is_absolute() or not candidate.resolve().is_relative_to(root):
+        raise ModelFileError(f"{what} {name!r} points outside the folder {folder}; a model may only name files "
+                             f"beside it")
+    return candidate
 
 
 def read_json(path: str | os.PathLike, what: str = "JSON file") -> Any:

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from workbench.data import DatasetError, MnistData, load_mnist
+from workbench.data.mnist import DatasetError, MnistData, load_mnist
 
 
 @pytest.fixture(scope="session")

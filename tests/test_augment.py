@@ -1,4 +1,4 @@
-"""workbench.augment: exact geometry, thickness, randomness, real-MNIST sanity, and clear errors."""
+"""workbench.data.augment: exact geometry, thickness, randomness, real-MNIST sanity, and clear errors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import fields, replace
 import numpy as np
 import pytest
 
-from workbench.augment import (
+from workbench.data.augment import (
     AugmentConfig,
     affine_matrices,
     affine_transform,
@@ -20,7 +20,7 @@ from workbench.augment import (
     preview_grid,
     soft_erode,
 )
-from workbench.data import pixels_to_float
+from workbench.data.mnist import pixels_to_float
 
 OFF = AugmentConfig.none()
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from builders import build, readme_table
+from builders import build
+from workbench.reports import readme_table
 from builders.recipes import RECIPES
-from workbench.data import pixels_to_float
-from workbench.evaluate import predict_in_batches, score
-from workbench.registry import available_models, load_all, load_model
+from workbench.data.mnist import pixels_to_float
+from workbench.reports.evaluate import predict_in_batches, score
+from workbench.models.registry import available_models, load_all, load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "saved_networks"

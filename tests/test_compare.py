@@ -1,7 +1,7 @@
 """The comparison report (python -m builders.compare) on two small real models and one corrupt file.
 
 Every number the report writes is checked against an independent evaluation of the saved
-models through workbench.evaluate.score on the same images, so a report that mixes up
+models through workbench.reports.evaluate.score on the same images, so a report that mixes up
 models, images or labels fails here.
 """
 
@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 
 import scratch
-from builders import compare
-from workbench.data import pixels_to_float
-from workbench.drawn_style import to_drawings
-from workbench.evaluate import score
-from workbench.preprocess import to_mnist
-from workbench.registry import update_manifest
+from workbench.reports import compare
+from workbench.data.mnist import pixels_to_float
+from workbench.data.drawn_style import to_drawings
+from workbench.reports.evaluate import score
+from workbench.drawing.preprocess import to_mnist
+from workbench.models.registry import update_manifest
 
 MODELS = {"tiny-a": 1, "tiny-b": 2}        # name: seed; different seeds make different mistakes
 TRAIN = 500

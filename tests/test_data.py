@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench import data as data_module
-from workbench.data import DatasetError, MnistData, PARTS, load_mnist, read_idx, read_mnist_npz
+from workbench.data import mnist as data_module
+from workbench.data.mnist import DatasetError, MnistData, PARTS, load_mnist, read_idx, read_mnist_npz
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]

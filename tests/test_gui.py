@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from workbench.preprocess import render_strokes, to_mnist
-from workbench.registry import available_models, load_model
+from workbench.drawing.preprocess import render_strokes, to_mnist
+from workbench.models.registry import available_models, load_model
 
 pytestmark = pytest.mark.gui
 tk = pytest.importorskip("tkinter", reason="tkinter is not installed (Debian/Ubuntu: apt install python3-tk)")
@@ -302,7 +302,7 @@ def test_without_tensorflow_keras_models_are_greyed_and_scratch_ones_work(displa
         from gui.app import App
         root = tk.Tk()
         app = App(root, {str(SHIPPED)!r})
-        while not app.models:
+        while not app.models or app.loading:
             root.update()
         app.drawing.start_stroke(140, 40); app.drawing.extend_stroke(141, 240)
         app.predict()

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from workbench.data import pixels_to_float
-from workbench.drawn_style import skeletonize, to_drawings
-from workbench.preprocess import (
+from workbench.data.mnist import pixels_to_float
+from workbench.data.drawn_style import skeletonize, to_drawings
+from workbench.drawing.preprocess import (
     DEFAULT_WIDTH, MESSAGE_DOT, MESSAGE_EMPTY, MESSAGE_FAINT, MESSAGE_SPECKS,
     Prepared, plain_resize, prepare, render_strokes, to_mnist,
 )

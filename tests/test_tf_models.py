@@ -16,13 +16,37 @@ tf = pytest.importorskip("tensorflow", reason="TensorFlow is not installed")
 
 import scratch  # noqa: E402
 import tf_models  # noqa: E402
-from tf_models import parity  # noqa: E402
-from tf_models.imagine import imagine as keras_imagine  # noqa: E402
-from workbench.data import pixels_to_float  # noqa: E402
+from workbench.models import twins as parity  # noqa: E402
+from workbench.models.adapter import Classifier  # noqa: E402
+from workbench.models.frameworks import adapter_for  # noqa: E402
+from workbench.data.mnist import pixels_to_float  # noqa: E402
 from scratch.files import ModelFileError  # noqa: E402
 from scratch.history import TrainingDiverged  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def mlp_small(*, hidden=30, learning_rate=3.0, seed=0):
+    """784-30-10 sigmoid, quadratic cost, SGD (the keras-784-30-10 recipe's model), compiled."""
+    model = tf_models.mlp(sizes=[784, hidden, 10], activations="sigmoid", cost="quadratic", init="normal_scaled",
+                          seed=seed)
+    return tf_models.compile_model(model, keras.optimizers.SGD(learning_rate), "quadratic")
+
+
+def mlp_large(*, hidden=(800, 800), dropout_input=0.2, dropout_hidden=0.5, max_norm=4.0, learning_rate=0.05,
+              seed=0):
+    """784-800-800-10 ReLU/softmax with dropout and max-norm, momentum SGD, compiled."""
+    model = tf_models.mlp(sizes=[784, *hidden, 10], activations=["relu"] * len(hidden) + ["softmax"],
+                          cost="cross_entropy", init="he", dropout_input=dropout_input,
+                          dropout_hidden=dropout_hidden, max_norm=max_norm, seed=seed)
+    return tf_models.compile_model(model, keras.optimizers.SGD(learning_rate, momentum=0.9), "cross_entropy")
+
+
+def cnn(seed=0):
+    return tf_models.compile_model(tf_models.cnn(seed=seed), keras.optimizers.Adam(0.001), "cross_entropy")
+
+
+BUILDERS = {"mlp_small": mlp_small, "mlp_large": mlp_large, "cnn": cnn}
 
 
 def tiny_images(n=64, seed=0):
@@ -33,12 +57,11 @@ def tiny_images(n=64, seed=0):
 @pytest.mark.parametrize("name", ["mlp_small", "mlp_large", "cnn"])
 def test_model_builds_trains_saves_and_loads(name, tmp_path):
     x, y = tiny_images()
-    model = tf_models.MODELS[name]()
+    model = BUILDERS[name]()
     history = tf_models.fit(model, x, y, epochs=2, batch_size=16, validation=(x[:16], y[:16]), verbose=False)
     assert history.epoch == [1, 2] and len(history.validation_accuracy) == 2
     assert all(s > 0 for s in history.seconds)
-    path = tf_models.save(model, tmp_path / name, hyperparameters={"epochs": 2}, history=history,
-                          extra={"name": name})
+    path = tf_models.save(model, tmp_path / name, {"name": name, "history": history.to_dict()})
     loaded, metadata = tf_models.load(path)
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     assert metadata["framework"] == "tensorflow" and metadata["name"] == name
@@ -49,8 +72,10 @@ def test_model_builds_trains_saves_and_loads(name, tmp_path):
 
 
 def test_losses_are_paired_with_their_outputs():
-    small, large, conv = tf_models.mlp_small(), tf_models.mlp_large(), tf_models.cnn()
+    small, large, conv = mlp_small(), mlp_large(), cnn()
     assert small.loss is tf_models.models.half_sum_squared_error
+    with pytest.raises(ValueError, match="unknown cost"):
+        tf_models.loss_for("hinge")
     for model in (large, conv):
         assert keras.activations.serialize(model.layers[-1].activation) == "softmax"
         assert model.loss.get_config()["from_logits"] is False   # probabilities in, as the output gives
@@ -65,16 +90,16 @@ def test_half_sum_squared_error_is_nielsens_cost():
 
 def test_learning_rate_decays_per_epoch_and_time_budget_stops():
     x, y = tiny_images(32)
-    model = tf_models.mlp_large(hidden=(16,), learning_rate=0.1)
+    model = mlp_large(hidden=(16,), learning_rate=0.1)
     history = tf_models.fit(model, x, y, epochs=3, batch_size=16, decay_rate=0.5, verbose=False)
     assert history.learning_rate == pytest.approx([0.1, 0.05, 0.025])
-    history = tf_models.fit(tf_models.mlp_small(), x, y, epochs=5, batch_size=16, time_budget=0.0, verbose=False)
+    history = tf_models.fit(mlp_small(), x, y, epochs=5, batch_size=16, time_budget=0.0, verbose=False)
     assert history.stop_reason == "time_budget" and history.epoch == [1]
 
 
 def test_divergence_is_reported_and_good_weights_kept():
     x, y = tiny_images(32)
-    model = tf_models.mlp_large(hidden=(16,), learning_rate=1e30, max_norm=None)   # ReLU overflows to inf
+    model = mlp_large(hidden=(16,), learning_rate=1e30, max_norm=None)   # ReLU overflows to inf
     before = [w.copy() for w in model.get_weights()]
     with pytest.raises(TrainingDiverged, match="smaller learning rate"):
         tf_models.fit(model, x * 0 + 1, y, epochs=2, batch_size=8, verbose=False)
@@ -90,7 +115,7 @@ def test_augmentation_hook_is_applied_to_every_batch():
         seen.append(batch.shape)
         return batch
 
-    tf_models.fit(tf_models.mlp_small(), x, y, epochs=1, batch_size=16, augment=spy, verbose=False)
+    tf_models.fit(mlp_small(), x, y, epochs=1, batch_size=16, augment=spy, verbose=False)
     # Keras fetches the first batch once more to inspect its structure, hence "at least".
     assert seen.count((16, 28, 28)) >= 2 and seen.count((8, 28, 28)) == 1
 
@@ -99,7 +124,7 @@ def test_augmentation_hook_is_applied_to_every_batch():
 
 @pytest.fixture
 def saved_small(tmp_path):
-    model = tf_models.mlp_small()
+    model = mlp_small()
     return tf_models.save(model, tmp_path / "small")
 
 
@@ -125,7 +150,7 @@ def test_loading_a_corrupt_keras_file(saved_small):
 
 
 def test_loading_a_changed_keras_file(saved_small, tmp_path):
-    other = tf_models.save(tf_models.mlp_small(seed=5), tmp_path / "other")
+    other = tf_models.save(mlp_small(seed=5), tmp_path / "other")
     saved_small.with_suffix(".keras").write_bytes(other.with_suffix(".keras").read_bytes())
     with pytest.raises(ModelFileError, match="come from different saves"):
         tf_models.load(saved_small)
@@ -150,7 +175,7 @@ def mnist_batch(request):
 @pytest.mark.parametrize("name", list(TWINS))
 def test_same_weights_same_probabilities(name, mnist_batch):
     x, _ = mnist_batch
-    net, model = TWINS[name](), tf_models.MODELS[name]()
+    net, model = TWINS[name](), BUILDERS[name]()
     parity.scratch_to_keras(net, model)
     difference = np.abs(model.predict(x, verbose=0) - net.predict_proba(x)).max()
     print(f"{name}: max |p_keras - p_scratch| = {difference:.2e}")
@@ -160,7 +185,7 @@ def test_same_weights_same_probabilities(name, mnist_batch):
 @pytest.mark.parametrize("name", list(TWINS))
 def test_same_weights_same_gradients(name, mnist_batch):
     x, y = mnist_batch[0][:64], mnist_batch[1][:64]
-    net, model = TWINS[name](), tf_models.MODELS[name]()
+    net, model = TWINS[name](), BUILDERS[name]()
     parity.scratch_to_keras(net, model)
     grad_w, grad_b, scratch_cost = net.gradients(x, y)
     with tf.GradientTape() as tape:
@@ -176,7 +201,7 @@ def test_same_weights_same_gradients(name, mnist_batch):
 
 
 def test_weights_copy_back_from_keras():
-    model = tf_models.mlp_small(seed=3)
+    model = mlp_small(seed=3)
     net = TWINS["mlp_small"]()
     parity.keras_to_scratch(model, net)
     x, _ = tiny_images(8)
@@ -186,19 +211,19 @@ def test_weights_copy_back_from_keras():
 def test_mismatched_twins_are_refused():
     with pytest.raises(ValueError, match="scratch uses sigmoid, Keras layer hidden_1 uses relu"):
         parity.scratch_to_keras(scratch.Network([784, 30, 10], activations="sigmoid"),
-                                tf_models.mlp_large(hidden=(30,)))
+                                mlp_large(hidden=(30,)))
     with pytest.raises(ValueError, match="has 3 layers, the Keras model 2 Dense layers"):
-        parity.scratch_to_keras(TWINS["mlp_large"](), tf_models.mlp_small())
+        parity.scratch_to_keras(TWINS["mlp_large"](), mlp_small())
 
 
 @pytest.mark.slow
 def test_keras_model_recognises_what_it_imagines(mnist):
     split = mnist.validation_split()
-    model = tf_models.mlp_large(hidden=(64,), dropout_input=0.0, dropout_hidden=0.0, max_norm=None)
+    model = mlp_large(hidden=(64,), dropout_input=0.0, dropout_hidden=0.0, max_norm=None)
     tf_models.fit(model, pixels_to_float(split.train_images[:5000]), split.train_labels[:5000],
                   epochs=2, batch_size=32, verbose=False)
     for digit in (0, 3, 7):
-        image = keras_imagine(model, digit)
+        image = Classifier(adapter_for("tensorflow"), tf_models.CompiledModel(model), {}, ROOT).imagine(digit)
         assert image.shape == (28, 28) and 0 <= image.min() and image.max() == pytest.approx(1.0)
         assert int(model.predict(image[None], verbose=0).argmax()) == digit
 

@@ -35,55 +35,56 @@ def _normal_fan_in(scale: float, seed: int) -> keras.initializers.Initializer:
     return keras.initializers.VarianceScaling(scale, mode="fan_in", distribution="untruncated_normal", seed=seed)
 
 
-def mlp_small(*, hidden: int = 30, learning_rate: float = 3.0, seed: int = 0) -> keras.Model:
-    """784-30-10, sigmoid everywhere, quadratic cost, plain SGD: Nielsen's network.py recipe."""
-    inputs = keras.Input(shape=(28, 28), name="image")
-    x = layers.Flatten(name="pixels")(inputs)
-    x = layers.Dense(hidden, activation="sigmoid", name="hidden",
-                     kernel_initializer=_normal_fan_in(1.0, seed),
-                     bias_initializer=keras.initializers.RandomNormal(stddev=1.0, seed=seed + 1))(x)
-    outputs = layers.Dense(10, activation="sigmoid", name="digit",
-                           kernel_initializer=_normal_fan_in(1.0, seed + 2),
-                           bias_initializer=keras.initializers.RandomNormal(stddev=1.0, seed=seed + 3))(x)
-    model = keras.Model(inputs, outputs, name="mlp_small")
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate),
-                  loss=half_sum_squared_error,
-                  metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
-    return model
+_INITIALIZERS = {   # scratch's init names -> (kernel, bias) initialisers with the same distributions
+    "standard_normal": (lambda seed: keras.initializers.RandomNormal(stddev=1.0, seed=seed),
+                        lambda seed: keras.initializers.RandomNormal(stddev=1.0, seed=seed)),
+    "normal_scaled": (lambda seed: _normal_fan_in(1.0, seed),
+                      lambda seed: keras.initializers.RandomNormal(stddev=1.0, seed=seed)),
+    "he": (lambda seed: _normal_fan_in(2.0, seed), lambda seed: keras.initializers.Zeros()),
+    "glorot": (lambda seed: keras.initializers.GlorotUniform(seed=seed), lambda seed: keras.initializers.Zeros()),
+}
 
 
-def mlp_large(*, hidden: tuple[int, ...] = (800, 800), dropout_input: float = 0.2, dropout_hidden: float = 0.5,
-              max_norm: float | None = 4.0, learning_rate: float = 0.05, momentum: float = 0.9,
-              nesterov: bool = False, seed: int = 0) -> keras.Model:
-    """784-800-800-10, ReLU, softmax, cross-entropy, dropout and max-norm, momentum SGD.
+def mlp(*, sizes: list[int], activations: str | list[str] = "sigmoid", cost: str = "cross_entropy",
+        init: str = "normal_scaled", dropout_input: float = 0.0, dropout_hidden: float = 0.0,
+        max_norm: float | None = None, seed: int = 0) -> keras.Model:
+    """The twin of `scratch.Network(sizes, ...)`: Dense layers of the same sizes, activations and initialisation.
 
-    Dropout 0.2 on the pixels and 0.5 on hidden units with max-norm 4 on incoming
-    weights is the recipe of Srivastava et al. (2014). The per-epoch learning-rate
-    decay is a training setting (tf_models.training.fit), not part of the model.
+    784-30-10 sigmoid with the quadratic cost is Nielsen's network.py; 784-800-800-10 ReLU/softmax with
+    dropout 0.2 on the pixels, 0.5 on hidden units and max-norm 4 is Srivastava et al. (2014).
+    Returned uncompiled: `compile_model` adds the optimizer and the loss that goes with `cost`.
     """
+    if sizes[0] != 784 or sizes[-1] != 10:
+        raise ValueError(f"the workbench's MLPs take 784 pixels and give 10 digits, got sizes {sizes}")
+    if init not in _INITIALIZERS:
+        raise ValueError(f"unknown init {init!r}; expected one of {', '.join(_INITIALIZERS)}")
+    layer_count = len(sizes) - 1
+    names = [activations] * layer_count if isinstance(activations, str) else list(activations)
+    kernel_init, bias_init = _INITIALIZERS[init]
     constraint = keras.constraints.MaxNorm(max_norm, axis=0) if max_norm else None
     inputs = keras.Input(shape=(28, 28), name="image")
     x = layers.Flatten(name="pixels")(inputs)
-    x = layers.Dropout(dropout_input, seed=seed, name="drop_pixels")(x)
-    for i, units in enumerate(hidden, start=1):
-        x = layers.Dense(units, activation="relu", name=f"hidden_{i}",
-                         kernel_initializer=_normal_fan_in(2.0, seed + i), kernel_constraint=constraint)(x)
-        x = layers.Dropout(dropout_hidden, seed=seed + 100 + i, name=f"drop_hidden_{i}")(x)
-    outputs = layers.Dense(10, activation="softmax", name="digit",
-                           kernel_initializer=_normal_fan_in(2.0, seed + 99), kernel_constraint=constraint)(x)
-    model = keras.Model(inputs, outputs, name="mlp_large")
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum, nesterov=nesterov),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=False),
-                  metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+    if dropout_input:
+        x = layers.Dropout(dropout_input, seed=seed, name="drop_pixels")(x)
+    for i, (units, activation) in enumerate(zip(sizes[1:], names), start=1):
+        last = i == layer_count
+        x = layers.Dense(units, activation=activation, name="digit" if last else f"hidden_{i}",
+                         kernel_initializer=kernel_init(seed + 2 * i), bias_initializer=bias_init(seed + 2 * i + 1),
+                         kernel_constraint=constraint)(x)
+        if dropout_hidden and not last:
+            x = layers.Dropout(dropout_hidden, seed=seed + 100 + i, name=f"drop_hidden_{i}")(x)
+    model = keras.Model(inputs, x, name="mlp")
+    model.cost = cost
     return model
 
 
 def cnn(*, filters: tuple[int, int] = (20, 40), kernel_size: int = 5, dense: int = 100, dropout: float = 0.5,
-        batch_norm: bool = True, learning_rate: float = 0.001, seed: int = 0) -> keras.Model:
+        batch_norm: bool = True, seed: int = 0) -> keras.Model:
     """conv 20@5x5 - pool 2 - conv 40@5x5 - pool 2 - dense 100 - softmax 10 (Nielsen's book, chapter 6).
 
     Modern details, on by default: batch normalisation after each convolution and
-    the dense layer (faster, steadier training) and Adam. Dropout before the output.
+    the dense layer (faster, steadier training). Dropout before the output.
+    Returned uncompiled, like `mlp`; its cost is cross-entropy.
     """
     inputs = keras.Input(shape=(28, 28), name="image")
     x = layers.Reshape((28, 28, 1), name="one_channel")(inputs)
@@ -104,13 +105,56 @@ def cnn(*, filters: tuple[int, int] = (20, 40), kernel_size: int = 5, dense: int
     outputs = layers.Dense(10, activation="softmax", name="digit",
                            kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 12))(x)
     model = keras.Model(inputs, outputs, name="cnn")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=False),
+    model.cost = "cross_entropy"
+    return model
+
+
+def loss_for(cost: str):
+    """The Keras loss of a scratch cost name, for integer labels and probability outputs."""
+    if cost == "quadratic":
+        return half_sum_squared_error
+    if cost == "cross_entropy":
+        return keras.losses.SparseCategoricalCrossentropy(from_logits=False)
+    raise ValueError(f"unknown cost {cost!r}; expected quadratic or cross_entropy")
+
+
+def optimizer_from(spec: dict) -> tuple[keras.optimizers.Optimizer, float | None]:
+    """A Keras optimizer from the scratch optimizer's settings (the recipes' shared form), and the
+    per-epoch learning-rate decay it asks for (None for a constant rate).
+
+    spec: {"name": "sgd" | "momentum" | "rmsprop" | "adam", "learning_rate": number or
+    {"name": "exponential_decay", "learning_rate": lr, "decay_rate": d}, and the optimizer's own settings}.
+    """
+    settings = dict(spec)
+    name = settings.pop("name", None)
+    rate = settings.pop("learning_rate", 0.001)
+    decay = None
+    if isinstance(rate, dict):
+        decay = rate.get("decay_rate") if rate.get("name") == "exponential_decay" else None
+        rate = rate["learning_rate"]
+    if name == "sgd":
+        return keras.optimizers.SGD(learning_rate=rate), decay
+    if name == "momentum":
+        return keras.optimizers.SGD(learning_rate=rate, momentum=settings.get("momentum", 0.9),
+                                    nesterov=settings.get("nesterov", False)), decay
+    if name == "rmsprop":
+        return keras.optimizers.RMSprop(learning_rate=rate, rho=settings.get("rho", 0.9),
+                                        epsilon=settings.get("epsilon", 1e-7)), decay
+    if name == "adam":
+        return keras.optimizers.Adam(learning_rate=rate, beta_1=settings.get("beta_1", 0.9),
+                                     beta_2=settings.get("beta_2", 0.999),
+                                     epsilon=settings.get("epsilon", 1e-7)), decay
+    raise ValueError(f"unknown optimizer {name!r}; expected sgd, momentum, rmsprop or adam")
+
+
+def compile_model(model: keras.Model, optimizer: keras.optimizers.Optimizer, cost: str) -> keras.Model:
+    """Give a model its optimizer, the loss for `cost`, and the accuracy metric training reports."""
+    model.compile(optimizer=optimizer, loss=loss_for(cost),
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
     return model
 
 
-MODELS = {"mlp_small": mlp_small, "mlp_large": mlp_large, "cnn": cnn}
+MODELS = {"mlp": mlp, "cnn": cnn}
 
 
 def parameter_count(model: keras.Model) -> int:

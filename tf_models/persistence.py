@@ -2,24 +2,25 @@
 
 `name.keras` holds the model; `name.json` the same human-readable metadata the
 scratch networks write (architecture, hyperparameters, history, metrics,
-versions) and the SHA-256 of the .keras file. Both are written atomically,
-model first. Loading uses Keras's safe mode, so a model file cannot run code.
+versions) and the SHA-256 of the .keras file. The two are written together (both
+to temporaries, then renamed), and loading uses Keras's safe mode, so a model file cannot run code.
 """
 
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from tf_models.models import parameter_count
-from scratch.files import (ModelFileError, atomic_path, file_sha256, library_versions, paired_paths, read_json,
-                           timestamp, write_json)
-from scratch.history import History
+from scratch.files import (ModelFileError, atomic_paths, file_sha256, inside_folder, json_text, library_versions,
+                           paired_paths, read_json, timestamp)
 
 FORMAT = "digit-workbench/keras-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2   # 2: the workbench's one metadata schema (see workbench.models.metadata)
 
 
 def model_paths(path: str | os.PathLike) -> tuple[Path, Path]:
@@ -48,25 +49,28 @@ def describe(model: keras.Model) -> dict:
             "parameter_count": parameter_count(model)}
 
 
-def save(model: keras.Model, path: str | os.PathLike, *, hyperparameters: dict | None = None,
-         history: History | None = None, extra: dict | None = None) -> Path:
-    """Write `model` as .keras and its metadata as .json; returns the .json path."""
+def save(model: keras.Model, path: str | os.PathLike, metadata: dict | None = None) -> Path:
+    """Write `model` as .keras and its metadata as .json, together: both are written to temporaries and
+    checked first, so a failure (an unwritable value, a full disk) leaves any earlier pair as it was.
+
+    metadata: what the caller records (name, recipe, training, history, metrics...); this function adds
+    the format, the architecture, library versions, the time and the checksum of the .keras file.
+    Returns the .json path.
+    """
     json_path, keras_path = model_paths(path)
-    with atomic_path(keras_path) as tmp:
-        model.save(tmp)
-    document = {
-        **(extra or {}),
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "framework": "tensorflow",
-        "architecture": describe(model),
-        "hyperparameters": hyperparameters or {},
-        "history": history.to_dict() if history is not None else None,
-        "versions": library_versions("tensorflow", "keras", "numpy"),
-        "saved_at": timestamp(),
-        "model_file": {"file": keras_path.name, "sha256": file_sha256(keras_path)},
-    }
-    write_json(json_path, document)
+    with atomic_paths(keras_path, json_path) as (keras_tmp, json_tmp):
+        model.save(keras_tmp)
+        document = {
+            **(metadata or {}),
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "framework": "tensorflow",
+            "architecture": describe(model),
+            "versions": library_versions("tensorflow", "keras", "numpy"),
+            "saved_at": timestamp(),
+            "model_file": {"file": keras_path.name, "sha256": file_sha256(keras_tmp)},
+        }
+        json_tmp.write_text(json_text(document), encoding="utf-8")
     return json_path
 
 
@@ -77,7 +81,8 @@ def load(path: str | os.PathLike) -> tuple[keras.Model, dict]:
     """
     json_path, keras_path = model_paths(path)
     if Path(path).suffix == ".keras" and not json_path.exists():
-        return _load_keras_file(keras_path), {"name": keras_path.stem, "framework": "tensorflow"}
+        return _load_keras_file(keras_path), {"name": keras_path.stem, "framework": "tensorflow",
+                                              "format": FORMAT, "format_version": FORMAT_VERSION}
     try:
         document = read_json(json_path, "model file")
     except (FileNotFoundError, ValueError) as e:
@@ -85,8 +90,9 @@ def load(path: str | os.PathLike) -> tuple[keras.Model, dict]:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         found = document.get("format") if isinstance(document, dict) else type(document).__name__
         raise ModelFileError(f"{json_path}: not a Keras model file of the workbench (format {found!r})")
-    info = document.get("model_file") or {}
-    keras_path = json_path.with_name(str(info.get("file", json_path.with_suffix(".keras").name)))
+    info = document.get("model_file")
+    info = info if isinstance(info, dict) else {}
+    keras_path = inside_folder(json_path.parent, info.get("file", keras_path.name), f"{json_path}: model_file.file")
     if not keras_path.is_file():
         raise ModelFileError(f"{keras_path}: the model file of {json_path.name} is missing")
     if info.get("sha256") and file_sha256(keras_path) != info["sha256"]:
@@ -101,9 +107,27 @@ def _load_keras_file(keras_path: Path) -> keras.Model:
     """Keras's loader in safe mode (no arbitrary code), without the training configuration."""
     if not keras_path.is_file():
         raise ModelFileError(f"{keras_path}: no such model file")
+    if not zipfile.is_zipfile(keras_path):
+        raise ModelFileError(f"{keras_path}: {_why_not_an_archive(keras_path)}")
     try:
-        return keras.saving.load_model(keras_path, compile=False, safe_mode=True)
+        model = keras.saving.load_model(keras_path, compile=False, safe_mode=True)
     except Exception as e:   # Keras raises many types for a damaged archive; all mean the same here
         raise ModelFileError(f"{keras_path}: cannot be loaded (truncated or corrupt?): {type(e).__name__}: {e}") \
             from None
+    for weight in model.weights:
+        values = keras.ops.convert_to_numpy(weight)
+        if not np.isfinite(values).all():
+            raise ModelFileError(f"{keras_path}: the weights {weight.path} contain NaN or infinite values "
+                                 f"(training diverged before this was saved?); retrain the model")
+    return model
 
+
+def _why_not_an_archive(path: Path) -> str:
+    """Why a file named .keras is not a zip archive, in the user's terms."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if not head:
+        return "the file is empty, not a Keras model"
+    if head.startswith(b"PK"):
+        return "cannot be loaded (truncated or corrupt?): the zip archive is incomplete"
+    return "not a Keras model: a .keras file is a zip archive, this one holds other data (text?)"

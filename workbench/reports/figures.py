@@ -1,8 +1,8 @@
-"""The comparison report's figures (python -m builders.compare), one function per figure.
+"""The comparison report's figures (python -m workbench.reports.compare), one function per figure.
 
 Every function takes plain NumPy arrays and model names, returns a matplotlib Figure
 built with the object API (never pyplot, so importing this leaves the GUI's Tk backend
-alone), and does not write anything: save it with workbench.plots.save_figure.
+alone), and does not write anything: save it with workbench.reports.plots.save_figure.
 """
 
 from __future__ import annotations

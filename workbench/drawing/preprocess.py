@@ -42,7 +42,7 @@ CENTRE = (14.0, 14.0)
 
 # MNIST's pen, as a fraction of the digit's longer side: after `to_mnist` a stroke is
 # (pen width) x 20 / (the drawing's longer side) pixels thick, so only this ratio matters.
-# Measured with workbench.drawn_style on 2,000 MNIST training digits, redrawn with round pens
+# Measured with workbench.data.drawn_style on 2,000 MNIST training digits, redrawn with round pens
 # of a fixed fraction and prepared with to_mnist. Mean ink per digit (sum of pixels):
 #     pen fraction   0.098  0.110  0.118  0.123  0.127  0.135     MNIST itself
 #     ink            83.9   92.7   98.4   102.0  104.7  110.1     102.1

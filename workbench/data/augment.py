@@ -23,7 +23,7 @@ Coordinates: x runs right along a row, y runs down the column (array order
 positive counter-clockwise *as seen on screen*, like `np.rot90`. Pixels outside
 the frame count as background (0).
 
-Run `python -m workbench.augment preview.png` to see what the defaults do to real MNIST digits.
+Run `python -m workbench.data.augment preview.png` to see what the defaults do to real MNIST digits.
 """
 
 from __future__ import annotations
@@ -665,10 +665,10 @@ def preview_grid(images: np.ndarray, rng: np.random.Generator, config: AugmentCo
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m workbench.augment OUT.png`: a preview grid of real MNIST digits under the default config."""
-    from workbench.data import DatasetError, load_mnist, pixels_to_float
+    """`python -m workbench.data.augment OUT.png`: a preview grid of real MNIST digits under the default config."""
+    from workbench.data.mnist import DatasetError, load_mnist, pixels_to_float
 
-    parser = argparse.ArgumentParser(prog="python -m workbench.augment", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m workbench.data.augment", description=main.__doc__)
     parser.add_argument("out", help="PNG file to write")
     parser.add_argument("--data-dir", help="folder holding MNIST (default: $MNIST_DIR, then the cache)")
     parser.add_argument("--digits", type=int, default=10, help="how many digits (rows)")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from workbench.preprocess import PEN_FRACTION, draw_segments
+from workbench.drawing.preprocess import PEN_FRACTION, draw_segments
 
 UPSCALE = 3            # skeleton resolution: 84x84 per digit, fine enough for smooth strokes
 THRESHOLD = 0.4        # ink level (0..1) that counts as the shape when thresholding
@@ -33,7 +33,7 @@ def to_drawings(images: np.ndarray, seed: int = 0, size: int = 280,
                 thickness: tuple[float, float] = THICKNESS) -> np.ndarray:
     """MNIST digits as mouse drawings: (n, size, size) uint8, white (255) paper, black (0) ink.
 
-    `images` is (n, 28, 28) uint8 with ink high (as loaded by workbench.data). `thickness`
+    `images` is (n, 28, 28) uint8 with ink high (as loaded by workbench.data.mnist). `thickness`
     is the range the pen width is drawn from, relative to MNIST's pen: 1.0 draws a digit
     that `to_mnist` turns back into MNIST's stroke width.
     """

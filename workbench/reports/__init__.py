@@ -1,0 +1,1 @@
+"""Measuring models and showing the results: evaluation, plots, the comparison report, the README tables."""
