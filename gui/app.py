@@ -575,13 +575,17 @@ def _digit_picture(digit: int | None) -> Image.Image:
     return picture
 
 
-def run(folder: str | Path = DEFAULT_FOLDER, on_ready: Callable[[App], None] | None = None) -> None:
+def run(folder: str | Path = DEFAULT_FOLDER, on_ready: Callable[[App], None] | None = None,
+        verbose: bool = False) -> None:
     root = tk.Tk()
     try:
         ttk.Style(root).theme_use("clam")
     except tk.TclError:
         pass
     app = App(root, folder)
+    if verbose:
+        app.status.trace_add("write", lambda *_: print(app.status.get(), flush=True))
+        print(app.status.get(), flush=True)
     if on_ready is not None:
         root.after(0, on_ready, app)
     root.mainloop()

@@ -1,21 +1,43 @@
-"""Fixtures shared by the tests: real MNIST through $MNIST_DIR, skipped with a reason when absent."""
+"""Fixtures shared by the tests: real MNIST, skipped with a reason when there is none.
+
+MNIST is read from $MNIST_DIR (CI sets it), or else from the user cache where the GUI and the
+builders keep their verified download (~/.cache/digit-workbench/mnist), so a newcomer who ran the
+project once gets the whole suite. Tests never download it.
+"""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
-from workbench.data.mnist import DatasetError, MnistData, load_mnist
+from workbench.data.mnist import DatasetError, MnistData, default_cache_dir, load_mnist
+
+
+def _mnist_folder() -> Path | None:
+    folder = os.environ.get("MNIST_DIR")
+    if folder:
+        return Path(folder)
+    cache = default_cache_dir()
+    return cache if cache.is_dir() else None
 
 
 @pytest.fixture(scope="session")
-def mnist() -> MnistData:
-    """The real MNIST from $MNIST_DIR (CI sets it); tests using it are skipped, with the reason, without it."""
-    folder = os.environ.get("MNIST_DIR")
-    if not folder:
-        pytest.skip("MNIST_DIR is not set; set it to a folder holding MNIST to run the tests on real data")
+def mnist_dir() -> Path:
+    """The folder holding a verified MNIST: $MNIST_DIR, else the user cache; skips with the reason otherwise."""
+    folder = _mnist_folder()
+    if folder is None:
+        pytest.skip(f"no MNIST: MNIST_DIR is not set and the user cache {default_cache_dir()} is empty "
+                    f"(set MNIST_DIR, or run python -m workbench.data once to download it)")
     try:
-        return load_mnist(folder, download=False)
+        load_mnist(folder, download=False)
     except DatasetError as e:
-        pytest.skip(f"MNIST_DIR={folder} does not hold a usable MNIST: {e}")
+        pytest.skip(f"{folder} does not hold a usable MNIST: {e}")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_dir: Path) -> MnistData:
+    """The real MNIST (see mnist_dir); tests using it are skipped, with the reason, without it."""
+    return load_mnist(mnist_dir, download=False)

@@ -42,7 +42,7 @@ def make_models(folder, mnist) -> None:
 
 
 @pytest.fixture(scope="module")
-def report(mnist, tmp_path_factory):
+def report(mnist, mnist_dir, tmp_path_factory):
     """Run the report once with --quick; returns (out folder, results.json, report text, README, exit status)."""
     folder = tmp_path_factory.mktemp("models")
     make_models(folder, mnist)
@@ -50,7 +50,7 @@ def report(mnist, tmp_path_factory):
     readme = folder / "PROJECT.md"
     readme.write_text(f"# project\n\n{compare.README_BEGIN}\nold table\n{compare.README_END}\n\nafter\n")
     status = compare.main(["--quick", "--quiet", "--folder", str(folder), "--out", str(out),
-                           "--data-dir", os.environ["MNIST_DIR"], "--readme", str(readme)])
+                           "--data-dir", str(mnist_dir), "--readme", str(readme)])
     results = json.loads((out / "results.json").read_text()) if (out / "results.json").exists() else None
     text = (out / "README.md").read_text() if (out / "README.md").exists() else ""
     return folder, out, results, text, readme.read_text(), status
@@ -166,10 +166,10 @@ def test_missing_data_dir_is_a_clear_error(tmp_path, capsys):
     assert "MNIST could not be loaded" in error and "nowhere" in error
 
 
-def test_no_loadable_model_is_a_clear_error(mnist, tmp_path, capsys):
+def test_no_loadable_model_is_a_clear_error(mnist_dir, tmp_path, capsys):
     (tmp_path / "broken.json").write_text("{")
     status = compare.main(["--quick", "--folder", str(tmp_path), "--out", str(tmp_path / "r"),
-                           "--data-dir", os.environ["MNIST_DIR"]])
+                           "--data-dir", str(mnist_dir)])
     assert status == 2
     error = capsys.readouterr().err
     assert "no model could be loaded" in error and "broken" in error

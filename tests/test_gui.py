@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -340,3 +341,25 @@ def save_screenshot(root, name: str) -> Path | None:
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def test_console_script_opens_the_window_with_no_tensorflow_log_lines(display):
+    """`digit-workbench` (installed by pip install -e . in requirements-dev.txt) opens the window, loads
+    every shipped model, Keras ones included, and prints nothing of TensorFlow's in its first 10 seconds."""
+    script = Path(sys.executable).parent / "digit-workbench"
+    if not script.exists():
+        pytest.skip(f"{script} is not installed (pip install -e .)")
+    process = subprocess.Popen([str(script), "--models-dir", str(SHIPPED), "--verbose"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, cwd=ROOT, env=os.environ.copy())
+    try:
+        output, _ = process.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    expected = len(json.loads((SHIPPED / "manifest.json").read_text())["models"])
+    assert f"{expected} model(s) ready" in output, output      # TensorFlow was imported and the Keras models loaded
+    noise = [line for line in output.splitlines()
+             if re.match(r"[IWEF]\d{4} ", line) or any(word in line for word in
+                                                      ("oneDNN", "cuda", "CUDA", "absl::", "tf.function",
+                                                       "retracing", "cpu_feature_guard", "TensorFlow binary"))]
+    assert not noise, "TensorFlow wrote to the terminal:\n" + "\n".join(noise)

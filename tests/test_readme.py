@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+
+import pytest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,3 +36,12 @@ def test_requirement_files_exist_with_the_core_dependencies():
     for name in ("numpy", "tensorflow", "pillow", "matplotlib"):
         assert re.search(rf"^{name}[><=]", runtime, flags=re.M), name
     assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text()
+
+
+def test_pyproject_declares_the_same_dependencies_as_requirements_txt():
+    tomllib = pytest.importorskip("tomllib", reason="tomllib comes with Python 3.11+")
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        project = tomllib.load(f)["project"]
+    runtime = [line.split("#")[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
+    assert sorted(filter(None, runtime)) == sorted(project["dependencies"])
+    assert set(project["scripts"]) == {"digit-workbench", "digit-workbench-build", "digit-workbench-compare"}

@@ -32,6 +32,14 @@ UNKNOWN = "unknown"                 # the framework of a file that is not a usab
 MAX_JSON_BYTES = 16 * 1024 * 1024   # model metadata is kilobytes; a huge "JSON" is not one of ours
 
 
+def default_folder() -> Path:
+    """Where to look for models when none is named: saved_networks/ in the current folder if there is
+    one (a clone, or a user's own builds), else the one shipped beside the installed code."""
+    here = DEFAULT_FOLDER
+    shipped = Path(__file__).resolve().parents[2] / DEFAULT_FOLDER
+    return here if here.is_dir() or not shipped.is_dir() else shipped
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """What the registry knows of a model without loading it."""
