@@ -51,9 +51,11 @@ def inputs(x, n_inputs: int, dtype: np.dtype, name: str = "x") -> np.ndarray:
                          f"for a single sample use x[None]")
     features = int(np.prod(x.shape[1:]))
     if features != n_inputs:
+        one_sample = int(np.prod(x.shape)) == n_inputs
         raise ValueError(
             f"{name} has {features} values per sample (shape {x.shape}) but the network's input layer "
-            f"has {n_inputs} units"
+            f"has {n_inputs} units" + (f"; this looks like one sample: pass {name}[None], shape (1, "
+                                       f"{', '.join(map(str, x.shape))})" if one_sample else "")
         )
     if len(x) == 0:
         raise ValueError(f"{name} is empty (shape {x.shape})")

@@ -99,7 +99,8 @@ class Classifier:
 
     def __init__(self, adapter: Adapter, model: Any, metadata: dict, path: Path) -> None:
         self.adapter, self.model, self.metadata, self.path = adapter, model, metadata, path
-        self.name = str(metadata.get("name") or path.stem)
+        name = metadata.get("name")
+        self.name = name if isinstance(name, str) and name else path.stem
         self.framework = adapter.framework
 
     def predict_proba(self, images: np.ndarray) -> np.ndarray:
@@ -155,7 +156,7 @@ class Classifier:
     @property
     def test_accuracy(self) -> float | None:
         metrics = self.metadata.get("metrics")
-        return finite_or_none(metrics.get("test_accuracy")) if isinstance(metrics, dict) else None
+        return fraction_or_none(metrics.get("test_accuracy")) if isinstance(metrics, dict) else None
 
     @property
     def summary(self) -> str:
@@ -186,6 +187,12 @@ def finite_or_none(value: object) -> float | None:
         return None
     value = float(value)
     return value if math.isfinite(value) else None
+
+
+def fraction_or_none(value: object) -> float | None:
+    """An accuracy read from a file: a finite number from 0 to 1, else unknown (None)."""
+    value = finite_or_none(value)
+    return value if value is not None and 0 <= value <= 1 else None
 
 
 def _check_digit(digit: object) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from scratch.history import History
 
 SCHEMA_VERSION = 2
+_SECTIONS = ("training", "metrics", "history", "recipe", "data", "architecture", "versions", "model_file")
 TRAINING_KEYS = ("epochs_requested", "epochs_run", "best_epoch", "stop_reason", "optimizer", "batch_size",
                  "augment", "time_budget_seconds", "training_samples", "seconds")
 
@@ -33,7 +34,10 @@ def training_record(history: History, *, epochs_requested: int, batch_size: int,
 
 
 def normalized(document: dict) -> dict:
-    """`document` with a `training` section of the one schema (built from version-1 fields when missing)."""
+    """`document` with a `training` section of the one schema (built from version-1 fields when missing).
+    Informative fields of the wrong type (a hand-edited file) are dropped, so readers can trust their types."""
+    document = {key: value for key, value in document.items()
+                if not (key in _SECTIONS and not isinstance(value, dict))}
     if isinstance(document.get("training"), dict):
         return document
     recipe = document.get("recipe") if isinstance(document.get("recipe"), dict) else {}

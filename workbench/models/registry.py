@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from scratch.files import ModelFileError, inside_folder, read_json, timestamp, write_json
-from workbench.models.adapter import Adapter, Classifier, ModelUnavailable, finite_or_none
+from workbench.models.adapter import Adapter, Classifier, ModelUnavailable, fraction_or_none
 from workbench.models.frameworks import ADAPTERS, BY_FORMAT, BY_WEIGHTS_SUFFIX, adapter_for
 from workbench.models.locks import file_lock
 from workbench.models.metadata import normalized
@@ -156,7 +156,9 @@ def load(info: ModelInfo) -> Classifier:
         _check_outputs(classifier)
     except ModelUnavailable as e:
         raise ModelUnavailable(_named(info.name, str(e))) from None
-    except (ModelFileError, ValueError, TypeError, KeyError, OSError, MemoryError) as e:
+    except ModelFileError as e:
+        raise ModelUnavailable(_named(info.name, str(e))) from None
+    except Exception as e:      # a file damaged in a way no check foresaw is still that one model's problem
         raise ModelUnavailable(f"{info.name}: {info.path}: cannot be loaded: {type(e).__name__}: {e}") from None
     return classifier
 
@@ -226,7 +228,7 @@ def _info_from_manifest(folder: Path, entry: dict) -> ModelInfo | None:
         return ModelInfo(name=name, framework=UNKNOWN, path=path, summary=f"unknown framework {framework!r}")
     summary = entry.get("summary")
     return ModelInfo(name=name, framework=framework, path=path, summary=summary if isinstance(summary, str) else "",
-                     test_accuracy=_accuracy(entry.get("test_accuracy")))
+                     test_accuracy=fraction_or_none(entry.get("test_accuracy")))
 
 
 def _info_from_file(path: Path) -> ModelInfo:
@@ -252,10 +254,4 @@ def _info_from_file(path: Path) -> ModelInfo:
     metrics = document.get("metrics")
     return ModelInfo(name=name if isinstance(name, str) and name else path.stem, framework=adapter.framework,
                      path=path, summary=summary if isinstance(summary, str) else "",
-                     test_accuracy=_accuracy(metrics.get("test_accuracy")) if isinstance(metrics, dict) else None)
-
-
-def _accuracy(value: object) -> float | None:
-    """A test accuracy read from a file: a finite number from 0 to 1, else unknown (None)."""
-    value = finite_or_none(value)
-    return value if value is not None and 0 <= value <= 1 else None
+                     test_accuracy=fraction_or_none(metrics.get("test_accuracy")) if isinstance(metrics, dict) else None)
