@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strokes", type=int, default=40, help="measured strokes (default 40)")
     parser.add_argument("--models-dir", default="saved_networks")
+    parser.add_argument("--view", choices=["compare", "inside"], default="inside",
+                        help="the tab open while drawing (default: inside, the hidden layers of the chosen model)")
+    parser.add_argument("--why", action="store_true", help="also show the saliency overlay on the 28x28 view")
     args = parser.parse_args(argv)
     xvfb = start_xvfb()
     try:
@@ -58,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             root.update()
             time.sleep(0.01)
         loaded = time.perf_counter() - START
-        app.tabs.select(1)                           # compare-all: every model's bars
+        app.tabs.select(1 if args.view == "compare" else 3)     # compare-all, or the Inside tab
+        app.show_why.set(args.why)
         root.update()
         print(f"window drawable {drawable:.2f} s after start (scratch models listed); all {len(app.classifiers)} "
               f"models loaded after {loaded:.2f} s")
@@ -70,22 +74,32 @@ def main(argv: list[str] | None = None) -> int:
             app.canvas.event_generate("<ButtonPress-1>", x=stroke[0][0], y=stroke[0][1])
             for x, y in stroke[1:]:
                 app.canvas.event_generate("<B1-Motion>", x=x, y=y)
-            before = app.updates
+            before, views_before = app.updates, app.views_updated
             released = time.perf_counter()
             app.canvas.event_generate("<ButtonRelease-1>", x=stroke[-1][0], y=stroke[-1][1])
             while app.updates == before:
                 root.update()
             root.update_idletasks()
+            bars = time.perf_counter() - released
+            # Every view: the saliency maps and hidden layers of this very drawing are on screen.
+            while app.views_updated == views_before or app.explanation is None or \
+                    app.explanation.generation != app.generation:
+                root.update()
+                time.sleep(0.001)
+            root.update_idletasks()
             if i >= 3:
-                times.append(time.perf_counter() - released)
+                times.append((bars, time.perf_counter() - released))
         root.destroy()
     finally:
         if xvfb is not None:
             xvfb.terminate()
-    ms = sorted(t * 1000 for t in times)
-    print(f"stroke end -> all {len(app.classifiers)} models' bars updated ({len(ms)} strokes, debounce "
-          f"included): median {statistics.median(ms):.1f} ms, 90th percentile {ms[int(0.9 * (len(ms) - 1))]:.1f} ms, "
-          f"worst {ms[-1]:.1f} ms (target: median <= 100 ms)")
+    for what, column in ((f"all {len(app.classifiers)} models' bars updated", 0),
+                         (f"every view updated ({args.view} tab open{', saliency overlay on' if args.why else ''}: "
+                          f"saliency maps, hidden layers)", 1)):
+        ms = sorted(t[column] * 1000 for t in times)
+        print(f"stroke end -> {what} ({len(ms)} strokes, debounce included): median {statistics.median(ms):.1f} "
+              f"ms, 90th percentile {ms[int(0.9 * (len(ms) - 1))]:.1f} ms, worst {ms[-1]:.1f} ms "
+              f"(target: median <= 100 ms)")
     return 0
 
 

@@ -27,7 +27,10 @@ from matplotlib.backends.backend_tkagg import FigureCanvasTkAgg
 from matplotlib.figure import Figure
 from PIL import Image, ImageTk, UnidentifiedImageError
 
+from gui import pictures
 from gui.drawing import CANVAS_SIZE, Drawing
+from gui.explainer import Explainer, Explanation, Request
+from gui.inside_view import InsidePanel
 from gui.model_state import LOADING, READY, ModelBoard
 from gui.verdict import Opinion, agreement, opinion, single_verdict
 from scratch.files import atomic_path
@@ -39,20 +42,24 @@ from workbench.models.registry import DEFAULT_FOLDER, ModelInfo, ModelUnavailabl
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER_IMAGES = ROOT / "number_images"
 SAVE_FOLDER = Path("saved_gui_images")
+MY_DRAWINGS = Path("my_drawings")
 DEBOUNCE_MS = 40          # a stroke's end waits this long for another before predicting
-POLL_MS = 50              # how often the Tk thread looks for results from worker threads
+POLL_MS = 15              # how often the Tk thread looks for results from worker threads
 PIXEL_ZOOM = 6            # the 28x28 view, enlarged so its pixels show
 DIGIT_PICTURE = 110       # pixels, the predicted digit's picture
 BAR_AREA = (300, 40)      # compare-all: width and height of one model's ten bars
+MAP_ZOOM = 2              # compare-all: each model's saliency map, 56x56 pixels
 ROW_HEIGHT = 66
+ANSWER = "its answer"
 COLOURS = {"bar": "#4a7bd0", "top": "#e0822a", "disagree": "#fde0dc", "unsure": "#c0392b", "grey": "#9a9a9a"}
 
 
 class App:
     """The workbench window. `folder` is where models are found (the registry's default)."""
 
-    def __init__(self, root: tk.Tk, folder: str | Path = DEFAULT_FOLDER) -> None:
+    def __init__(self, root: tk.Tk, folder: str | Path = DEFAULT_FOLDER, my_drawings: str | Path = MY_DRAWINGS) -> None:
         self.root, self.folder = root, Path(folder)
+        self.my_drawings_folder = Path(my_drawings)
         self.drawing = Drawing()
         self.board = ModelBoard()                          # every model listed, its state, the chosen one
         self.prepared: Prepared | None = None
@@ -64,6 +71,10 @@ class App:
         self._photos: dict[str, ImageTk.PhotoImage] = {}   # Tk forgets images nobody holds
         self._imagining = False
         self.shown_digit: int | None = None                # the big digit on show (None: "?")
+        self.generation = 0                                # predictions made; explanations carry it back
+        self.explanation: Explanation | None = None        # saliency and hidden layers of the newest drawing
+        self.views_updated = 0                             # explanations shown so far (tests and benchmark)
+        self.explainer = Explainer(self._results)
 
         root.title("Digit Workbench")
         root.report_callback_exception = self._report_exception
@@ -73,6 +84,9 @@ class App:
         self.verdict = tk.StringVar(value="")
         self.compare_message = tk.StringVar(value="")
         self.imagine_digit = tk.IntVar(value=3)
+        self.show_why = tk.BooleanVar(value=False)
+        self.why_digit = tk.StringVar(value=ANSWER)
+        self.why_caption = tk.StringVar(value="")
         self._build_layout()
         self._bind_keys()
         root.after(0, self._load_models)
@@ -108,13 +122,20 @@ class App:
                                                   ("Open… ^O", self.ask_open))):
             ttk.Button(buttons, text=text, command=command, width=9).grid(row=0, column=column, padx=1)
 
-        ttk.Label(side, text="Brush").grid(row=2, column=0, sticky="w")
+        labels = ttk.Frame(side)
+        labels.grid(row=2, column=0, columnspan=3, pady=(0, 4), sticky="w")
+        ttk.Label(labels, text="This is a:").grid(row=0, column=0, padx=(0, 4))
+        for digit in range(10):
+            ttk.Button(labels, text=str(digit), width=2, command=lambda d=digit: self.label_drawing(d)).grid(
+                row=0, column=digit + 1)
+
+        ttk.Label(side, text="Brush").grid(row=3, column=0, sticky="w")
         ttk.Scale(side, from_=6, to=48, variable=self.width, orient="horizontal",
                   command=lambda _: self.width.set(round(float(self.width.get())))).grid(
-            row=2, column=1, columnspan=2, sticky="ew")
+            row=3, column=1, columnspan=2, sticky="ew")
 
         view = ttk.LabelFrame(side, text="What the models see (28x28)", padding=4)
-        view.grid(row=3, column=0, columnspan=3, sticky="ew", pady=(6, 0))
+        view.grid(row=4, column=0, columnspan=3, sticky="ew", pady=(6, 0))
         self.pixel_view = tk.Label(view, bg="black")
         self.pixel_view.grid(row=0, column=0, rowspan=3)
         self._show_pixels(np.zeros((28, 28), np.float32))
@@ -122,6 +143,16 @@ class App:
                         variable=self.method, command=self.predict).grid(row=0, column=1, sticky="w", padx=6)
         ttk.Radiobutton(view, text="Plain resize\n(squeeze the canvas)", value="resize", variable=self.method,
                         command=self.predict).grid(row=1, column=1, sticky="w", padx=6)
+        why = ttk.Frame(view)
+        why.grid(row=2, column=1, sticky="w", padx=6)
+        ttk.Checkbutton(why, text="Show why, for", variable=self.show_why, command=self._why_changed).grid(
+            row=0, column=0, sticky="w")
+        chooser = ttk.Combobox(why, textvariable=self.why_digit, values=[ANSWER, *map(str, range(10))], width=10,
+                               state="readonly")
+        chooser.grid(row=1, column=0, sticky="w")
+        chooser.bind("<<ComboboxSelected>>", lambda event: self._why_changed())
+        ttk.Label(view, textvariable=self.why_caption, wraplength=300, foreground=COLOURS["grey"]).grid(
+            row=3, column=0, columnspan=2, sticky="w")
         return side
 
     def _build_model_side(self, parent: ttk.Frame) -> ttk.Notebook:
@@ -129,6 +160,8 @@ class App:
         self.tabs.add(self._build_single_tab(self.tabs), text="Chosen model")
         self.tabs.add(self._build_compare_tab(self.tabs), text="Compare all")
         self.tabs.add(self._build_imagine_tab(self.tabs), text="Imagine")
+        self.inside = InsidePanel(self.tabs)
+        self.tabs.add(self.inside, text="Inside")
         self.tabs.bind("<<NotebookTabChanged>>", lambda event: self.chart.draw_idle())
         return self.tabs
 
@@ -164,7 +197,8 @@ class App:
         self.compare_label = ttk.Label(tab, textvariable=self.compare_message, wraplength=480,
                                        font=("TkDefaultFont", 11))
         self.compare_label.grid(row=0, column=0, sticky="w")
-        self.compare = tk.Canvas(tab, width=560, height=ROW_HEIGHT * 5 + 10, bg="white", highlightthickness=0)
+        self.compare = tk.Canvas(tab, width=560 + 28 * MAP_ZOOM + 10, height=ROW_HEIGHT * 5 + 10, bg="white",
+                                 highlightthickness=0)
         self.compare.grid(row=1, column=0, sticky="nsew", pady=4)
         return tab
 
@@ -261,6 +295,9 @@ class App:
                 changed = True
             elif kind == "imagined":
                 self._show_imagined(name, *value)
+            elif kind == "explained" and name == self.generation:
+                self.explanation = value
+                self._show_explanation()
         if changed:
             self._refresh_chooser()
             self._announce_models()
@@ -361,7 +398,8 @@ class App:
         """Prepare the drawing, run every loaded model on it, and show the results."""
         self._pending_predict = None
         self.prepared = prepare(self.drawing.mirror, self.method.get())
-        self._show_pixels(self.prepared.pixels)
+        if not self.show_why.get():
+            self._show_pixels(self.prepared.pixels)
         self.opinions = {}
         if not self.prepared.empty:
             for name, classifier in list(self.classifiers.items()):
@@ -373,6 +411,49 @@ class App:
                     self._refresh_chooser()
                     self._announce_models()
         self._show_outputs()
+        self._request_explanation()
+
+    # --- why: saliency and hidden layers ------------------------------------------------------------
+
+    def _request_explanation(self) -> None:
+        """Ask the worker for the chosen model's saliency and hidden layers and every model's small map."""
+        self.generation += 1
+        self.explanation = None
+        if self.prepared is None or self.prepared.empty or not self.classifiers:
+            self._show_explanation()
+            return
+        other = None if self.why_digit.get() == ANSWER else int(self.why_digit.get())
+        request = Request(self.generation, self.prepared.pixels, self.board.chosen_classifier(), other,
+                          dict(self.classifiers), {name: view.digit for name, view in self.opinions.items()})
+        # Once the bars are on screen: the worker's gradients would otherwise compete with drawing them.
+        self.root.after_idle(self.explainer.submit, request)
+
+    def _why_changed(self) -> None:
+        if self.show_why.get() and self.why_digit.get() != ANSWER:
+            self._request_explanation()      # a new "what would make it a ..." map is needed
+        else:
+            self._show_explanation()
+
+    def _show_explanation(self) -> None:
+        """Show the newest explanation (or nothing) in the 28x28 view, compare-all and the Inside tab."""
+        expl = self.explanation
+        pixels = self.prepared.pixels if self.prepared is not None else np.zeros((28, 28), np.float32)
+        wanted = None if self.why_digit.get() == ANSWER else int(self.why_digit.get())
+        if self.show_why.get() and expl is not None and expl.saliency is not None:
+            if wanted is not None and wanted != expl.answer and expl.other_saliency is not None:
+                self._show_pixels(pixels, expl.other_saliency)
+                self.why_caption.set(f"What would make {expl.chosen} say {expl.other_digit}: red ink pushes "
+                                     f"towards {expl.other_digit}, blue away.")
+            else:
+                self._show_pixels(pixels, expl.saliency)
+                self.why_caption.set(f"What made {expl.chosen} say {expl.answer}: red pixels pushed towards "
+                                     f"{expl.answer}, blue away (gradient x input).")
+        else:
+            self._show_pixels(pixels)
+            self.why_caption.set("" if not self.show_why.get() else "Draw a digit to see why.")
+        self._show_compare_maps()
+        self.inside.show(expl, "" if expl is not None else "Draw a digit to look inside the chosen model.")
+        self.views_updated += 1
 
     def _show_outputs(self) -> None:
         self._show_single()
@@ -444,10 +525,24 @@ class App:
                                    outline="", tags=(f"bar:{name}:{digit}",))
                 c.create_text(x + bar_w / 2, base + 8, text=str(digit), font=("TkDefaultFont", 7),
                               fill=COLOURS["grey"])
+        self._show_compare_maps()
 
-    def _show_pixels(self, pixels: np.ndarray) -> None:
-        image = Image.fromarray(np.uint8(np.clip(pixels, 0, 1) * 255), "L")
-        image = image.resize((28 * PIXEL_ZOOM, 28 * PIXEL_ZOOM), Image.Resampling.NEAREST)
+    def _show_compare_maps(self) -> None:
+        """Each model's saliency map for its own answer, at the end of its row: which model looked where."""
+        c = self.compare
+        c.delete("map")
+        maps = self.explanation.maps if self.explanation is not None else {}
+        pixels = self.prepared.pixels if self.prepared is not None else None
+        for row, name in enumerate(self.models):
+            if name not in maps or pixels is None:
+                continue
+            photo = ImageTk.PhotoImage(pictures.saliency_overlay(pixels, maps[name][1], MAP_ZOOM), master=self.root)
+            self._photos[f"map:{name}"] = photo
+            c.create_image(560, row * ROW_HEIGHT + 4, anchor="nw", image=photo, tags=("map", f"map:{name}"))
+
+    def _show_pixels(self, pixels: np.ndarray, saliency: np.ndarray | None = None) -> None:
+        image = pictures.grey(pixels, PIXEL_ZOOM) if saliency is None else \
+            pictures.saliency_overlay(pixels, saliency, PIXEL_ZOOM)
         self._photos["pixels"] = ImageTk.PhotoImage(image, master=self.root)
         self.pixel_view.configure(image=self._photos["pixels"])
 
@@ -458,6 +553,23 @@ class App:
             self._photos[key] = ImageTk.PhotoImage(_digit_picture(digit), master=self.root)
         self.digit_picture.configure(image=self._photos[key])
         self.shown_digit = digit
+
+    # --- your drawings ----------------------------------------------------------------------------
+
+    def label_drawing(self, label: int) -> Path | None:
+        """Keep the drawing with its true label in the my-drawings folder, whatever the models said."""
+        from workbench.data.my_drawings import LabelledDrawing, save_drawing
+        if not self.drawing.strokes:
+            self.status.set("Nothing to keep: draw a digit first (opened pictures have no strokes to keep).")
+            return None
+        drawing = LabelledDrawing.from_strokes(label, self.drawing.strokes, self.drawing.size)
+        try:
+            path = save_drawing(self.my_drawings_folder, drawing)
+        except (OSError, ValueError) as e:
+            self.status.set(f"Could not keep the drawing: {e}")
+            return None
+        self.status.set(f"Kept as a {label}: {path}")
+        return path
 
     # --- files ----------------------------------------------------------------------------------
 

@@ -363,3 +363,92 @@ def test_console_script_opens_the_window_with_no_tensorflow_log_lines(display):
                                                       ("oneDNN", "cuda", "CUDA", "absl::", "tf.function",
                                                        "retracing", "cpu_feature_guard", "TensorFlow binary"))]
     assert not noise, "TensorFlow wrote to the terminal:\n" + "\n".join(noise)
+
+
+# --- why: saliency, and the hidden layers as you draw ------------------------------------------------
+
+def explained(root, app):
+    """Wait until the explanation of the newest drawing is on screen; returns it."""
+    pump(root, lambda: app.explanation is not None and app.explanation.generation == app.generation)
+    return app.explanation
+
+
+def test_saliency_overlay_shows_what_made_it_say_its_answer_and_another_digit(shipped_app):
+    root, app = shipped_app
+    app.clear()
+    app.show_why.set(True)
+    app.why_digit.set("its answer")
+    try:
+        draw(root, app, SEVEN)
+        expl = explained(root, app)
+        chosen = load_model(app.models[app.chosen].path)
+        pixels = app.prepared.pixels
+        answer = int(chosen.predict(pixels[None])[0])
+        assert expl.chosen == app.chosen and expl.answer == answer
+        np.testing.assert_allclose(expl.saliency, chosen.saliency(pixels, answer), rtol=1e-4, atol=1e-6)
+        assert f"What made {app.chosen} say {answer}" in app.why_caption.get()
+        shown = ImageTk_to_array(app)
+        assert shown.ndim == 3 and (shown[..., 0] > shown[..., 2] + 40).any(), "no red evidence on the 28x28 view"
+        # "What would make it a 1": a second map, for another digit.
+        app.why_digit.set("1")
+        app._why_changed()
+        expl = explained(root, app)
+        assert expl.other_digit == 1
+        np.testing.assert_allclose(expl.other_saliency, chosen.saliency(pixels, 1), rtol=1e-4, atol=1e-6)
+        assert f"What would make {app.chosen} say 1" in app.why_caption.get()
+        # Compare-all: one small map per model, each for that model's own answer.
+        for name in app.classifiers:
+            assert app.compare.find_withtag(f"map:{name}"), name
+            own = load_model(app.models[name].path)
+            np.testing.assert_allclose(expl.maps[name][1], own.saliency(pixels, expl.maps[name][0]),
+                                       rtol=1e-4, atol=1e-6)
+    finally:
+        app.show_why.set(False)
+        app.why_digit.set("its answer")
+
+
+def ImageTk_to_array(app) -> np.ndarray:
+    """The 28x28 view as shown, one pixel per model input pixel, read back from Tk's photo image: (28, 28, 3)."""
+    from gui.app import PIXEL_ZOOM
+    photo = app._photos["pixels"]._PhotoImage__photo      # the tkinter.PhotoImage behind Pillow's wrapper
+    return np.array([[photo.get(x * PIXEL_ZOOM + 1, y * PIXEL_ZOOM + 1) for x in range(28)] for y in range(28)])
+
+
+@pytest.mark.parametrize("model,first_title", [("scratch-784-30-10", "hidden_1: 30 units"),
+                                               ("scratch-784-800-800-10", "hidden_1: 800 units"),
+                                               ("keras-cnn", "relu_1: 20 feature maps 24x24")])
+def test_inside_view_shows_the_hidden_layers_of_the_chosen_model(shipped_app, model, first_title):
+    root, app = shipped_app
+    if model not in app.classifiers:
+        pytest.skip(f"{model} is not among the shipped models")
+    app.choose(model)
+    app.tabs.select(3)
+    app.clear()
+    before = app.inside.updates
+    draw(root, app, SEVEN)
+    expl = explained(root, app)
+    pump(root, lambda: app.inside.updates > before)
+    direct = load_model(app.models[model].path).hidden_activations(app.prepared.pixels[None])
+    assert [name for name, _ in expl.hidden] == [name for name, _ in direct]
+    for (_, shown), (_, values) in zip(expl.hidden, direct):
+        np.testing.assert_allclose(shown, values[0], rtol=1e-4, atol=1e-5)
+    titles = [app.inside.canvas.itemcget(item, "text") for item in app.inside.canvas.find_all()
+              if app.inside.canvas.type(item) == "text"]
+    assert titles and titles[0].startswith(first_title), titles
+    assert len(app.inside.canvas.find_withtag("section")) == len(titles)
+    if model == "scratch-784-30-10":           # click unit 12's tile: its weights are enlarged
+        from gui.inside_view import COLUMNS, UNIT_TILE
+        top = app.inside._shown[0][0]
+        cell = UNIT_TILE + 4
+        x, y = 4 + (12 % COLUMNS) * cell + cell // 2, top + (12 // COLUMNS) * cell + cell // 2
+        app.inside.canvas.event_generate("<Button-1>", x=x, y=y)
+        root.update()
+        assert app.inside.enlarged_note.get().startswith("unit 12:")
+    # Drawing more updates the view; clearing empties it.
+    before = app.inside.updates
+    draw(root, app, ONE)
+    explained(root, app)
+    pump(root, lambda: app.inside.updates > before)
+    app.clear()
+    root.update()
+    assert "Draw a digit" in app.inside.note.get()

@@ -147,3 +147,77 @@ def test_only_ready_models_can_be_chosen(name, why):
     with pytest.raises(ValueError, match=why):
         board.choose(name)
     assert board.state("broken") != READY
+
+
+# --- pictures and explanations, without a window ------------------------------------------------------
+
+from gui import pictures  # noqa: E402
+from gui.explainer import Explanation, Request, explain  # noqa: E402
+from gui.inside_view import sections  # noqa: E402
+
+
+def test_signed_colours_are_red_for_positive_blue_for_negative_black_for_zero():
+    colours = pictures.signed_colours(np.array([1.0, -1.0, 0.0]))
+    assert colours[0, 0] > colours[0, 2] and colours[1, 2] > colours[1, 0] and not colours[2].any()
+
+
+def test_tile_grid_and_tile_at_agree():
+    tiles = [np.full((28, 28), i, np.float32) for i in range(13)]
+    grid = pictures.tile_grid(tiles, columns=5, tile=20)
+    assert grid.size == (5 * 24, 3 * 24)
+    assert pictures.tile_at(24 * 2 + 5, 24 * 1 + 5, 5, 20, 13) == 7
+    assert pictures.tile_at(24 * 4 + 5, 24 * 2 + 5, 5, 20, 13) is None      # past the last tile
+
+
+def test_heat_strip_has_one_cell_per_unit():
+    strip = pictures.heat_strip(np.arange(800, dtype=np.float32), columns=50, cell=8)
+    assert strip.size == (400, 128)
+    assert np.asarray(strip)[4, 4].sum() < np.asarray(strip)[-4, -4].sum()   # unit 0 dark, unit 799 bright
+
+
+class TinyModel:
+    """A linear 'classifier' with a known gradient: enough to check what explain() asks and returns."""
+    name, test_accuracy = "tiny", 0.9
+
+    def predict(self, images):
+        return images.reshape(len(images), -1)[:, :10].argmax(axis=1)
+
+    def saliency(self, image, digit):
+        return np.full((28, 28), float(digit), np.float32) * image
+
+    def hidden_activations(self, images):
+        return [("hidden_1", images.reshape(len(images), -1)[:, :30])]
+
+    def first_layer_weights(self):
+        return np.ones((784, 30), np.float32)
+
+
+def test_explain_computes_the_answer_the_other_digit_and_the_hidden_layers():
+    pixels = np.zeros((28, 28), np.float32)
+    pixels[0, 3] = 1.0                       # TinyModel answers 3
+    model = TinyModel()
+    expl = explain(Request(5, pixels, model, 8, {"tiny": model}))
+    assert expl.generation == 5 and expl.answer == 3 and expl.other_digit == 8
+    assert expl.saliency[0, 3] == 3 and expl.other_saliency[0, 3] == 8 and expl.maps["tiny"][0] == 3
+    assert expl.hidden[0][1].shape == (30,) and expl.first_weights.shape == (784, 30)
+    titles = [s.title for s in sections(expl)]
+    assert titles[0].startswith("hidden_1: 30 units") and sections(expl)[0].units is not None
+
+
+def test_a_model_that_fails_to_explain_is_reported_and_the_others_are_explained():
+    class Broken(TinyModel):
+        def saliency(self, image, digit):
+            raise RuntimeError("no gradient")
+    pixels = np.zeros((28, 28), np.float32)
+    expl = explain(Request(1, pixels, TinyModel(), None, {"broken": Broken(), "tiny": TinyModel()}))
+    assert "broken" in expl.errors and "tiny" in expl.maps and expl.saliency is not None
+
+
+def test_wide_layers_are_strips_and_feature_maps_are_grids():
+    expl = Explanation(1, chosen="m", answer=7, hidden=[("hidden_1", np.random.rand(800)),
+                                                       ("relu_2", np.random.rand(8, 8, 40))],
+                       first_weights=np.random.rand(784, 800))
+    titles = [s.title for s in sections(expl)]
+    assert titles[0].startswith("hidden_1: 800 units") and titles[1].startswith("relu_2: 40 feature maps 8x8")
+    with_top = sections(expl, show_top_units=True)
+    assert "most active units" in with_top[1].title and len(with_top[1].units) == 10

@@ -13,6 +13,7 @@ A `Classifier` is a loaded model with its adapter: `predict_proba`, `predict`,
 from __future__ import annotations
 
 import math
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -102,10 +103,15 @@ class Classifier:
         name = metadata.get("name")
         self.name = name if isinstance(name, str) and name else path.stem
         self.framework = adapter.framework
+        # One computation at a time per model: libraries may keep per-model buffers (scratch's layers keep
+        # what backward needs), and the GUI predicts on its Tk thread while a worker takes gradients.
+        self._lock = threading.RLock()
 
     def predict_proba(self, images: np.ndarray) -> np.ndarray:
         """float32 (n, 28, 28) in [0, 1] -> output activations (n, 10)."""
-        return self.adapter.predict_proba(self.model, check_images(images))
+        images = check_images(images)
+        with self._lock:
+            return self.adapter.predict_proba(self.model, images)
 
     def predict(self, images: np.ndarray) -> np.ndarray:
         """The predicted digit of each image, (n,)."""
@@ -118,7 +124,8 @@ class Classifier:
         if labels.shape != (len(images),) or labels.dtype.kind not in "iu" or \
                 (labels.size and not 0 <= labels.min() <= labels.max() <= 9):
             raise ValueError(f"labels must be {len(images)} whole numbers from 0 to 9, got {labels!r}")
-        grad, cost = self.adapter.input_gradient(self.model, images, labels.astype(np.int64))
+        with self._lock:
+            grad, cost = self.adapter.input_gradient(self.model, images, labels.astype(np.int64))
         return np.asarray(grad, np.float32).reshape(images.shape), float(cost)
 
     def saliency(self, image: np.ndarray, digit: int | None = None) -> np.ndarray:
@@ -140,7 +147,9 @@ class Classifier:
 
     def hidden_activations(self, images: np.ndarray) -> list[tuple[str, np.ndarray]]:
         """(layer name, activations) of every hidden layer for a batch of images."""
-        return self.adapter.hidden_activations(self.model, check_images(images))
+        images = check_images(images)
+        with self._lock:
+            return self.adapter.hidden_activations(self.model, images)
 
     def first_layer_weights(self) -> np.ndarray | None:
         """(784, units) incoming weights of the first dense layer (None for a CNN)."""
