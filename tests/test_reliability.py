@@ -262,3 +262,36 @@ def test_an_accuracy_that_is_not_a_fraction_is_shown_as_unknown(folder, value):
     assert info.test_accuracy is None and "nan" not in info.label
     classifier = load_model(folder / "good-a.json")
     assert classifier.test_accuracy is None or 0 <= classifier.test_accuracy <= 1
+
+
+# 5. a model file that declares enormous layers is refused before anything is allocated -----------------------
+
+@pytest.mark.parametrize("hidden", [300_000, 30_000_000])
+def test_a_scratch_json_declaring_huge_layers_is_refused_at_once(folder, hidden):
+    import time
+    edit(folder / "good-a.json", lambda d: d["architecture"].update(sizes=[784, hidden, 10]))
+    started = time.perf_counter()
+    loaded, problems = load_all(folder)
+    assert time.perf_counter() - started < 1.0
+    assert [c.name for c in loaded] == ["good-b"] and "good-a" in problems
+
+
+def test_a_keras_archive_declaring_huge_layers_is_refused_before_keras_builds_it(keras_file):
+    import io
+    import time
+    import zipfile
+    tf_models, _, path = keras_file
+    keras_path = path.with_suffix(".keras")
+    with zipfile.ZipFile(keras_path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["config.json"] = members["config.json"].replace(b'"units": 4', b'"units": 5000000')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    keras_path.write_bytes(buffer.getvalue())
+    edit(path, lambda d: d["model_file"].pop("sha256"))
+    started = time.perf_counter()
+    with pytest.raises(ModelFileError, match="declares 5,000,010 units, more than its .*weights file can hold"):
+        tf_models.load(path)
+    assert time.perf_counter() - started < 1.0

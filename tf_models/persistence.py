@@ -8,6 +8,7 @@ to temporaries, then renamed), and loading uses Keras's safe mode, so a model fi
 
 from __future__ import annotations
 
+import json
 import os
 import zipfile
 from pathlib import Path
@@ -109,6 +110,7 @@ def _load_keras_file(keras_path: Path) -> keras.Model:
         raise ModelFileError(f"{keras_path}: no such model file")
     if not zipfile.is_zipfile(keras_path):
         raise ModelFileError(f"{keras_path}: {_why_not_an_archive(keras_path)}")
+    _check_declared_sizes(keras_path)
     try:
         model = keras.saving.load_model(keras_path, compile=False, safe_mode=True)
     except Exception as e:   # Keras raises many types for a damaged archive; all mean the same here
@@ -131,3 +133,45 @@ def _why_not_an_archive(path: Path) -> str:
     if head.startswith(b"PK"):
         return "cannot be loaded (truncated or corrupt?): the zip archive is incomplete"
     return "not a Keras model: a .keras file is a zip archive, this one holds other data (text?)"
+
+
+def _check_declared_sizes(path: Path) -> None:
+    """Refuse an archive whose architecture declares more units than its weights file could hold, before
+    Keras builds the model: a hand-edited config with a layer of a million units would otherwise allocate
+    gigabytes (and seconds) only to fail on the weights. Every Dense unit or convolution filter needs at
+    least one 4-byte weight, so their sum bounds the weights file's size from below."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = {info.filename: info for info in archive.infolist()}
+            config_info = members.get("config.json")
+            if config_info is None or config_info.file_size > 16 * 1024 * 1024:
+                raise ModelFileError(f"{path}: not a Keras model archive (no usable config.json)")
+            config = json.loads(archive.read("config.json"))
+    except (zipfile.BadZipFile, OSError, ValueError, UnicodeDecodeError) as e:
+        if isinstance(e, ModelFileError):
+            raise
+        raise ModelFileError(f"{path}: cannot be loaded (truncated or corrupt?): {e}") from None
+    weights_bytes = sum(info.file_size for name, info in members.items() if name.endswith(".h5"))
+    declared = 0
+    for size in _declared_sizes(config):
+        if isinstance(size, bool) or not isinstance(size, int) or not 0 < size < 10 ** 8:
+            raise ModelFileError(f"{path}: its architecture declares a layer of {size!r} units; not a valid size")
+        declared += size
+    if declared * 4 > weights_bytes + 1024:
+        raise ModelFileError(f"{path}: its architecture declares {declared:,} units, more than its "
+                             f"{weights_bytes:,}-byte weights file can hold: the two do not belong together")
+
+
+def _declared_sizes(node) -> list:
+    """Every "units" and "filters" value anywhere in a Keras config."""
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("units", "filters"):
+                found.append(value)
+            else:
+                found.extend(_declared_sizes(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_declared_sizes(value))
+    return found
