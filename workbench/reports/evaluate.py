@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
 from scratch.progress import ProgressBar
+from workbench.data.my_drawings import LabelledDrawing, as_arrays
 
 PredictProba = Callable[[np.ndarray], np.ndarray]   # float32 (n, 28, 28) -> (n, 10)
 
@@ -49,6 +51,46 @@ def score(probabilities: np.ndarray, labels: np.ndarray) -> Scores:
     np.add.at(confusion, (labels, predictions), 1)
     correct = int(np.count_nonzero(predictions == labels))
     return Scores(correct / max(len(labels), 1), len(labels) - correct, predictions, confusion)
+
+
+class Predictor(Protocol):
+    """What evaluate_drawings needs of a model (workbench.models' Classifier has it)."""
+
+    name: str
+
+    def predict_proba(self, images: np.ndarray) -> np.ndarray: ...
+
+
+class Mistake(NamedTuple):
+    """A drawing a model gets wrong: its position in the list of drawings, its true label, the model's answer."""
+
+    index: int
+    label: int
+    predicted: int
+
+
+def evaluate_drawings(classifiers: Sequence[Predictor], drawings: Sequence[LabelledDrawing]) -> dict[str, Scores]:
+    """{model name: Scores} of each classifier on your labelled drawings (workbench.data.my_drawings).
+
+    Every drawing is prepared once (`LabelledDrawing.pixels`, as the GUI prepares the canvas) and
+    every model sees the same images; predictions follow the order of `drawings`.
+    """
+    if not drawings:
+        raise ValueError("no drawings to evaluate")
+    images, labels = as_arrays(drawings)
+    return {c.name: score(predict_in_batches(c.predict_proba, images), labels) for c in classifiers}
+
+
+def mistakes(scores: dict[str, Scores], drawings: Sequence[LabelledDrawing]) -> dict[str, list[Mistake]]:
+    """{model name: the drawings it gets wrong, in order}, from evaluate_drawings' scores on the same drawings."""
+    labels = np.array([d.label for d in drawings], dtype=np.int64)
+    found = {}
+    for name, result in scores.items():
+        if len(result.predictions) != len(labels):
+            raise ValueError(f"{name} has {len(result.predictions)} predictions for {len(labels)} drawings")
+        wrong = np.flatnonzero(result.predictions != labels)
+        found[name] = [Mistake(int(i), int(labels[i]), int(result.predictions[i])) for i in wrong]
+    return found
 
 
 def latency_seconds(predict_proba: PredictProba, image: np.ndarray, repeats: int = 50) -> float:

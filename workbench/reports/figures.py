@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 DIGITS = np.arange(10)
 
 
-def confusion_matrices(names: Sequence[str], confusions: Sequence[np.ndarray]) -> Figure:
+def confusion_matrices(names: Sequence[str], confusions: Sequence[np.ndarray],
+                       title: str = "Confusion matrices on the test set") -> Figure:
     """One heatmap per model of its (10, 10) confusion counts (row = true digit, column = predicted).
 
     The colour scale is logarithmic-ish (counts + 1, log10) so the few confusions stay visible
@@ -42,7 +43,7 @@ def confusion_matrices(names: Sequence[str], confusions: Sequence[np.ndarray]) -
         colourbar.set_label("log10(count + 1)", fontsize=7)
     for axes in axes_grid[len(names):]:
         axes.set_visible(False)
-    figure.suptitle("Confusion matrices on the test set")
+    figure.suptitle(title)
     figure.tight_layout()
     return figure
 
