@@ -30,7 +30,8 @@ class History:
 
 
 class TrainingDiverged(RuntimeError):
-    """The cost became NaN or infinite. The model keeps the weights of the last good epoch."""
+    """The cost or the weights exploded (NaN, infinite, or far beyond their starting scale). The model keeps
+    the weights of the last good epoch (the best one, with validation data)."""
 
 
 class TrainingInterrupted(KeyboardInterrupt):

@@ -22,9 +22,7 @@ allocation shows in the benchmark.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -32,16 +30,9 @@ from scratch import checks
 from scratch.activations import Activation, Softmax, get_activation
 from scratch.costs import Cost, get_cost
 from scratch.initializers import initial_parameters
-from scratch.optimizers import Optimizer, get_optimizer
-from scratch.history import History, TrainingDiverged, TrainingInterrupted
-from scratch.progress import ProgressBar
-
-Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
-
-
-class Evaluation(NamedTuple):
-    accuracy: float   # fraction of samples whose highest output is the label
-    cost: float       # the cost (without weight decay) averaged over the samples
+from scratch.optimizers import Optimizer
+from scratch.history import History
+from scratch.training import Augment, Evaluation, train
 
 
 class Network:
@@ -215,98 +206,27 @@ class Network:
         time_budget: seconds; training stops at the end of the epoch that exceeds it.
         verbose: a progress bar per epoch, with rate and ETA.
 
-        Raises TrainingDiverged if the cost becomes NaN/infinite (weights of the last good
-        epoch are kept). Ctrl-C stops training, keeps the best weights so far, and raises
-        TrainingInterrupted (a KeyboardInterrupt carrying the history) so the caller can save a checkpoint.
+        Raises TrainingDiverged if the cost becomes NaN/infinite or explodes, or the weights do
+        (see scratch.training.COST_GROWTH_LIMIT); the weights of the last good epoch (with
+        validation data, the best one) are kept. Ctrl-C stops training, keeps the best weights
+        so far, and raises TrainingInterrupted (a KeyboardInterrupt carrying the history) so the
+        caller can save a checkpoint. The loop itself is scratch.training.train, shared with Sequential.
         """
-        x = checks.inputs(x, self.sizes[0], self.dtype)
-        y = checks.labels(y, len(x), self.sizes[-1])
-        epochs = checks.count(epochs, "epochs")
-        batch_size = checks.count(batch_size, "batch_size")
-        weight_decay = checks.non_negative(weight_decay, "weight_decay")
-        optimizer = get_optimizer(optimizer)
-        optimizer.reset()
-        if validation is not None:
-            x_val, y_val = checks.validation_pair(validation)
-            x_val = checks.inputs(x_val, self.sizes[0], self.dtype, name="validation x")
-            y_val = checks.labels(y_val, len(x_val), self.sizes[-1], name="validation y")
-        if early_stopping is not None:
-            early_stopping = checks.count(early_stopping, "early_stopping")
-            if validation is None:
-                raise ValueError("early_stopping needs validation data: pass validation=(x_val, y_val)")
-        if augment is not None and not callable(augment):
-            raise ValueError(f"augment must be a function (batch, rng) -> batch, got {type(augment).__name__}")
+        return train(self, x, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer, validation=validation,
+                     weight_decay=weight_decay, early_stopping=early_stopping, augment=augment,
+                     time_budget=time_budget, verbose=verbose)
 
-        self.hyperparameters_ = {
-            "optimizer": optimizer.to_dict(), "epochs": epochs, "batch_size": batch_size,
-            "weight_decay": weight_decay, "early_stopping_patience": early_stopping,
-            "augment": _describe(augment),
-            "time_budget_seconds": time_budget, "training_samples": len(x),
-        }
-        streams = np.random.SeedSequence([self.seed, self._fits]).spawn(3)
-        self._fits += 1
-        shuffle_rng, dropout_rng, augment_rng = (np.random.default_rng(s) for s in streams)
-        training = self.dropout_input > 0 or self.dropout_hidden > 0
-        history = self.history_ = History()
-        best = None
-        started = time.perf_counter()
-        good_weights = self._copy_parameters()
-        try:
-            for epoch in range(epochs):
-                epoch_start = time.perf_counter()
-                rate = optimizer.learning_rate_at(epoch)
-                bar = ProgressBar(len(x), f"epoch {epoch + 1}/{epochs}", "img", enabled=verbose)
-                total_cost, correct, seen = 0.0, 0, 0
-                order = shuffle_rng.permutation(len(x))
-                for start in range(0, len(x), batch_size):
-                    batch = order[start:start + batch_size]
-                    xb = x[batch]
-                    if augment is not None:
-                        xb = checks.augmented(augment(xb, augment_rng), xb.shape, self.dtype)
-                    with np.errstate(over="ignore", invalid="ignore"):   # divergence is reported below
-                        cost, hits = self._train_batch(xb, y[batch], optimizer, rate, weight_decay,
-                                                       dropout_rng if training else None)
-                    if not np.isfinite(cost):
-                        self._set_parameters(good_weights)
-                        history.stop_reason = "diverged"
-                        raise TrainingDiverged(
-                            f"the cost became {cost} in epoch {epoch + 1} (batch starting at sample {start}) "
-                            f"with learning rate {rate:g}: training diverged. Try a smaller learning rate "
-                            f"(e.g. {rate / 10:g}). The weights from before this epoch were kept."
-                        )
-                    total_cost += cost * len(batch)
-                    correct += hits
-                    seen += len(batch)
-                    bar.update(len(batch), f"cost {total_cost / seen:.4f} acc {correct / seen:.4f}")
-                history.epoch.append(epoch + 1)
-                history.learning_rate.append(rate)
-                history.train_cost.append(total_cost / len(x))
-                history.train_accuracy.append(correct / len(x))
-                note = f"cost {history.train_cost[-1]:.4f} acc {history.train_accuracy[-1]:.4f}"
-                if validation is not None:
-                    val = self.evaluate(x_val, y_val)
-                    history.validation_cost.append(val.cost)
-                    history.validation_accuracy.append(val.accuracy)
-                    note += f" | val cost {val.cost:.4f} val acc {val.accuracy:.4f}"
-                    if best is None or val.accuracy > best[0]:
-                        best = (val.accuracy, epoch + 1, self._copy_parameters())
-                history.seconds.append(time.perf_counter() - epoch_start)
-                bar.close(note)
-                good_weights = self._copy_parameters()
-                if early_stopping is not None and epoch + 1 - best[1] >= early_stopping:
-                    history.stop_reason = "early_stopping"
-                    break
-                if time_budget is not None and time.perf_counter() - started > time_budget:
-                    history.stop_reason = "time_budget"
-                    break
-        except KeyboardInterrupt:
-            history.stop_reason = "interrupted"
-            raise TrainingInterrupted(history) from None
-        finally:
-            if best is not None:
-                history.best_epoch = best[1]
-                self._set_parameters(best[2])
-        return history
+    # --- the protocol of scratch.training.train ----------------------------------------------------
+
+    @property
+    def classes(self) -> int:
+        """The number of outputs (classes)."""
+        return self.sizes[-1]
+
+    def _checked_data(self, x, y, x_name: str = "x", y_name: str = "y") -> tuple[np.ndarray, np.ndarray]:
+        """x as (n, sizes[0]) of the network's dtype and y as int64 labels, or a ValueError saying what is wrong."""
+        x = checks.inputs(x, self.sizes[0], self.dtype, name=x_name)
+        return x, checks.labels(y, len(x), self.sizes[-1], name=y_name)
 
     def _train_batch(self, x: np.ndarray, y: np.ndarray, optimizer: Optimizer, rate: float,
                      weight_decay: float, rng: np.random.Generator | None) -> tuple[float, int]:
@@ -381,14 +301,6 @@ class Network:
 
     def __repr__(self) -> str:
         return f"Network({self.describe()})"
-
-
-def _describe(augment: Augment | None) -> dict | str | None:
-    """How an augmentation hook records itself in the hyperparameters: its own to_dict() if it has one."""
-    if augment is None:
-        return None
-    to_dict = getattr(augment, "to_dict", None)
-    return to_dict() if callable(to_dict) else getattr(augment, "__name__", type(augment).__name__)
 
 
 class _Workspace:

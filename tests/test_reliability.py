@@ -295,3 +295,16 @@ def test_a_keras_archive_declaring_huge_layers_is_refused_before_keras_builds_it
     with pytest.raises(ModelFileError, match="declares 5,000,010 units, more than its .*weights file can hold"):
         tf_models.load(path)
     assert time.perf_counter() - started < 1.0
+
+
+def test_a_scratch_save_that_cannot_write_its_json_keeps_the_old_pair(tmp_path):     # case 1, scratch side
+    net = scratch.Network([784, 4, 10], seed=0)
+    net.metadata = {"name": "m"}
+    net.save(tmp_path / "m")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    changed = scratch.Network([784, 4, 10], seed=1)
+    changed.metadata = {"name": "m", "training": {"time_budget_seconds": float("inf")}}
+    with pytest.raises(ValueError, match="training.time_budget_seconds is NaN or infinite"):
+        changed.save(tmp_path / "m")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    np.testing.assert_array_equal(scratch.load(tmp_path / "m.json").weights[0], net.weights[0])

@@ -12,7 +12,7 @@ import pytest
 import scratch
 from scratch.network import Network
 from scratch.history import TrainingDiverged
-from workbench.data import pixels_to_float
+from workbench.data.mnist import pixels_to_float
 from scratch.files import ModelFileError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -217,6 +217,52 @@ def test_divergence_stops_with_a_clear_message_and_keeps_good_weights():
         np.testing.assert_array_equal(w, g)
 
 
+@pytest.mark.parametrize("with_validation", [False, True])
+def test_an_exploding_cost_counts_as_divergence(with_validation):
+    """A learning rate of 1e6 on ReLU/softmax: the fused cross-entropy stays finite while the cost and the
+    weights explode, so a NaN check alone let training 'complete' with a ruined network."""
+    x, y = toy_problem(n=400)
+    net = Network([12, 20, 4], activations=["relu", "softmax"], init="he", seed=0)
+    net.fit(x[:300], y[:300], epochs=5, batch_size=10, optimizer=scratch.SGD(0.5), verbose=False)
+    good, accuracy = net._copy_parameters(), net.evaluate(x[300:], y[300:]).accuracy
+    assert accuracy > 0.8
+    validation = (x[300:], y[300:]) if with_validation else None
+    with pytest.raises(TrainingDiverged, match=r"the cost became .* more than 1000 times its starting level"):
+        net.fit(x[:300], y[:300], epochs=3, batch_size=10, optimizer=scratch.SGD(1e6), validation=validation,
+                verbose=False)
+    assert net.history_.stop_reason == "diverged" and net.history_.epoch == []
+    for w, g in zip(net._copy_parameters(), good):
+        np.testing.assert_array_equal(w, g)
+    assert net.evaluate(x[300:], y[300:]).accuracy == accuracy
+
+
+def test_exploding_weights_count_as_divergence_even_when_the_cost_cannot_explode():
+    """Sigmoid outputs with the quadratic cost keep the cost below 2 whatever the weights do."""
+    x, y = toy_problem()
+    net = Network([12, 20, 4], activations="sigmoid", cost="quadratic", seed=0)
+    good = net._copy_parameters()
+    with pytest.raises(TrainingDiverged, match=r"a parameter grew to .* in epoch 1"):
+        net.fit(x, y, epochs=3, batch_size=10, optimizer=scratch.SGD(1e8), verbose=False)
+    for w, g in zip(net._copy_parameters(), good):
+        np.testing.assert_array_equal(w, g)
+
+
+def test_divergence_with_validation_keeps_the_best_epoch():
+    x, y = toy_problem(n=400)
+
+    class BlowUpInEpoch3(scratch.SGD):
+        def learning_rate_at(self, epoch):
+            return 0.5 if epoch < 2 else 1e6
+
+    net = Network([12, 20, 4], activations=["relu", "softmax"], init="he", seed=0)
+    with pytest.raises(TrainingDiverged, match=r"in epoch 3 .* The weights of epoch [12], the best"):
+        net.fit(x[:300], y[:300], epochs=4, batch_size=10, optimizer=BlowUpInEpoch3(0.5),
+                validation=(x[300:], y[300:]), verbose=False)
+    history = net.history_
+    assert history.epoch == [1, 2] and history.best_epoch in (1, 2)
+    assert net.evaluate(x[300:], y[300:]).accuracy == max(history.validation_accuracy)
+
+
 def test_augment_hook_sees_every_batch():
     x, y = toy_problem(n=50)
     shapes = []
@@ -392,6 +438,66 @@ def test_loading_nan_weights(trained, tmp_path):
         scratch.load(path)
 
 
+def test_a_huge_declared_size_is_refused_before_anything_is_allocated(trained):
+    """A 3 KB JSON declaring a hidden layer of 30 million units must not make loading allocate gigabytes."""
+    import tracemalloc
+    _, path, _ = trained
+    _edit(path, lambda d: d["architecture"].update(sizes=[12, 30_000_000, 4]))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFileError, match=r"toy\.npz: W1 has shape \(12, 9\), but sizes \[12, 30000000, 4\] "
+                                                 r"need \(12, 30000000\)"):
+            scratch.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000_000
+
+
+def _replace_array(path: Path, name: str, array) -> None:
+    npz = path.with_suffix(".npz")
+    with np.load(npz) as f:
+        arrays = {key: f[key] for key in f.files}
+    arrays[name] = array
+    np.savez(npz, **arrays)       # np.savez pickles object arrays: exactly what a loader must refuse
+    _edit(path, lambda d: d["model_file"].pop("sha256"))
+
+
+@pytest.mark.parametrize("array,message", [
+    (np.zeros((12, 9), np.int32), r"toy\.npz: W1 has dtype int32, expected floats"),
+    (np.array([[None] * 9] * 12, dtype=object), r"toy\.npz: W1 has dtype object"),
+    (np.zeros((12, 9), np.complex64), r"toy\.npz: W1 has dtype complex64, expected floats"),
+])
+def test_loading_arrays_that_are_not_floats(trained, array, message):
+    _, path, _ = trained
+    _replace_array(path, "W1", array)
+    with pytest.raises(ModelFileError, match=message):
+        scratch.load(path)
+
+
+def test_loading_a_missing_array(trained):
+    _, path, _ = trained
+    npz = path.with_suffix(".npz")
+    with np.load(npz) as f:
+        arrays = {key: f[key] for key in f.files if key != "b2"}
+    np.savez(npz, **arrays)
+    _edit(path, lambda d: d["model_file"].pop("sha256"))
+    with pytest.raises(ModelFileError, match=r"toy\.npz: array b2 is missing"):
+        scratch.load(path)
+
+
+@pytest.mark.parametrize("model_file,message", [
+    ([1, 2], r"toy\.json: 'model_file' must be an object"),
+    ({"file": "../../etc/passwd"}, r"toy\.json: the weights file '\.\./\.\./etc/passwd' is not a file name beside it"),
+    ({"file": "x" * 10000}, r"cannot be read|is missing"),
+])
+def test_loading_a_bad_weights_file_reference(trained, model_file, message):
+    _, path, _ = trained
+    _edit(path, lambda d: d.update(model_file=model_file))
+    with pytest.raises(ModelFileError, match=message):
+        scratch.load(path)
+
+
 def test_loading_something_that_is_not_a_network(tmp_path):
     (tmp_path / "x.json").write_text('{"format": "something-else"}')
     with pytest.raises(ModelFileError, match="not a scratch network file"):
@@ -449,3 +555,37 @@ def test_nothing_under_scratch_imports_tensorflow():
             for name in names:
                 assert name.split(".")[0] not in {"tensorflow", "keras", "torch", "jax", "sklearn"}, \
                     f"{path.name} imports {name}"
+
+
+
+def test_the_scratch_cnn_runs_where_tensorflow_cannot_be_imported():
+    """Not only no import statement: a CNN forward and backward pass, training and saving, in a process
+    where importing TensorFlow (or any other ML library) fails."""
+    import subprocess
+    import sys
+    code = """
+import sys
+class Blocked:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {"tensorflow", "keras", "torch", "jax", "sklearn"}:
+            raise ImportError(f"{name} is blocked in this test")
+sys.meta_path.insert(0, Blocked())
+import tempfile, pathlib
+import numpy as np
+import scratch
+net = scratch.cnn(filters=(4, 8), dense=16, seed=0)
+rng = np.random.default_rng(0)
+x, y = rng.random((16, 28, 28)).astype(np.float32), rng.integers(0, 10, 16)
+grads, cost = net.gradients(x, y, training=True)
+assert np.isfinite(cost) and all(np.isfinite(g).all() for g in grads.values())
+net.fit(x, y, epochs=1, batch_size=8, optimizer=scratch.Adam(0.01), verbose=False)
+grad_x, _ = net.input_gradient(x[:1], y[:1])
+assert grad_x.shape == (1, 28, 28)
+path = pathlib.Path(tempfile.mkdtemp()) / "cnn.json"
+net.save(path)
+assert (scratch.load(path).predict_proba(x) == net.predict_proba(x)).all()
+assert not {"tensorflow", "keras"} & set(sys.modules)
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr

@@ -10,14 +10,14 @@ import numpy as np
 import scratch
 from scratch.files import ModelFileError
 from scratch.history import History
-from scratch.persistence import model_paths
+from scratch.persistence import FORMAT, SEQUENTIAL_FORMAT, model_paths
 from workbench.models.adapter import Adapter, Augment, ModelUnavailable, TrainingData
 from workbench.models.recipe import Recipe
 
 
 class ScratchAdapter(Adapter):
     framework = "scratch"
-    file_formats = ("digit-workbench/scratch-network", "digit-workbench/scratch-sequential")
+    file_formats = (FORMAT, SEQUENTIAL_FORMAT)
     weights_suffix = ".npz"
 
     def build(self, recipe: Recipe, seed: int) -> Any:
