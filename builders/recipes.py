@@ -17,6 +17,8 @@ Why these settings (measured on the 50,000/10,000 split; see the README):
 
 from __future__ import annotations
 
+import dataclasses
+
 from workbench.data.augment import AugmentConfig
 from workbench.models.recipe import Recipe
 
@@ -31,6 +33,7 @@ DROPOUT_MLP = dict(hidden=(800, 800), dropout_input=0.2, dropout_hidden=0.5, max
                    momentum=0.9, decay_rate=0.985, batch_size=128, epochs=200, augment=DRAWN_AUGMENT,
                    time_budget_minutes=19)
 KERAS_MLP_LARGE_BUDGET = 28
+SCRATCH_CNN_BUDGET = 16
 CNN = dict(learning_rate=0.002, decay_rate=0.85, batch_size=128, epochs=15, augment=DRAWN_AUGMENT,
            time_budget_minutes=11)
 
@@ -70,7 +73,10 @@ def _recipes() -> list[Recipe]:
         keras_budget=KERAS_MLP_LARGE_BUDGET)
     scratch_cnn, keras_cnn = _twins("cnn", "conv 20@5x5, pool, conv 40@5x5, pool, dense 100, softmax; batch norm, "
                                            "dropout 0.5, Adam", convnet, cnn, _optimizer(cnn, "adam"))
-    return [scratch_small, scratch_large, keras_small, keras_large, keras_cnn]
+    # The same 15 epochs take scratch about 1.5x Keras's time here (NumPy runs the element-wise work of the
+    # 24x24x20 feature maps on one core), so its safety budget is larger; the recipe is the same.
+    scratch_cnn = dataclasses.replace(scratch_cnn, time_budget_minutes=SCRATCH_CNN_BUDGET)
+    return [scratch_small, scratch_large, scratch_cnn, keras_small, keras_large, keras_cnn]
 
 
 RECIPES: dict[str, Recipe] = {recipe.name: recipe for recipe in _recipes()}

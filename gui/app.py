@@ -25,16 +25,17 @@ from tkinter import filedialog, ttk
 import numpy as np
 from matplotlib.backends.backend_tkagg import FigureCanvasTkAgg
 from matplotlib.figure import Figure
-from PIL import Image, ImageTk, UnidentifiedImageError
+from PIL import Image, ImageTk
 
 from gui import pictures
 from gui.drawing import CANVAS_SIZE, Drawing
 from gui.explainer import Explainer, Explanation, Request
 from gui.inside_view import InsidePanel
+from gui.my_drawings_panel import MyDrawingsPanel
 from gui.model_state import LOADING, READY, ModelBoard
 from gui.verdict import Opinion, agreement, opinion, single_verdict
 from scratch.files import atomic_path
-from workbench.drawing.preprocess import DEFAULT_WIDTH, Prepared, prepare
+from workbench.drawing.preprocess import DEFAULT_WIDTH, Prepared, open_picture, prepare
 from workbench.models.adapter import Classifier
 from workbench.models.frameworks import adapter_for
 from workbench.models.registry import DEFAULT_FOLDER, ModelInfo, ModelUnavailable, available_models, load
@@ -125,9 +126,11 @@ class App:
         labels = ttk.Frame(side)
         labels.grid(row=2, column=0, columnspan=3, pady=(0, 4), sticky="w")
         ttk.Label(labels, text="This is a:").grid(row=0, column=0, padx=(0, 4))
+        self.label_buttons = []
         for digit in range(10):
-            ttk.Button(labels, text=str(digit), width=2, command=lambda d=digit: self.label_drawing(d)).grid(
-                row=0, column=digit + 1)
+            button = ttk.Button(labels, text=str(digit), width=2, command=lambda d=digit: self.label_drawing(d))
+            button.grid(row=0, column=digit + 1)
+            self.label_buttons.append(button)
 
         ttk.Label(side, text="Brush").grid(row=3, column=0, sticky="w")
         ttk.Scale(side, from_=6, to=48, variable=self.width, orient="horizontal",
@@ -162,8 +165,17 @@ class App:
         self.tabs.add(self._build_imagine_tab(self.tabs), text="Imagine")
         self.inside = InsidePanel(self.tabs)
         self.tabs.add(self.inside, text="Inside")
-        self.tabs.bind("<<NotebookTabChanged>>", lambda event: self.chart.draw_idle())
+        self.my_drawings = MyDrawingsPanel(self.tabs, self.my_drawings_folder, lambda: self.classifiers,
+                                           lambda: self.chosen, self.run_in_background, self.open_drawing,
+                                           self.status.set)
+        self.tabs.add(self.my_drawings, text="My drawings")
+        self.tabs.bind("<<NotebookTabChanged>>", self._tab_changed)
         return self.tabs
+
+    def _tab_changed(self, event=None) -> None:
+        self.chart.draw_idle()
+        if self.tabs.select() == str(self.my_drawings):
+            self.my_drawings.refresh()
 
     def _build_single_tab(self, parent: ttk.Notebook) -> ttk.Frame:
         tab = ttk.Frame(parent, padding=6)
@@ -295,6 +307,8 @@ class App:
                 changed = True
             elif kind == "imagined":
                 self._show_imagined(name, *value)
+            elif kind == "work":
+                name(value)                        # the callback of run_in_background, with its result
             elif kind == "explained" and name == self.generation:
                 self.explanation = value
                 self._show_explanation()
@@ -569,7 +583,40 @@ class App:
             self.status.set(f"Could not keep the drawing: {e}")
             return None
         self.status.set(f"Kept as a {label}: {path}")
+        if self.tabs.select() == str(self.my_drawings):
+            self.my_drawings.refresh()
         return path
+
+    def open_drawing(self, drawing) -> None:
+        """Put a kept drawing back on the canvas, stroke by stroke, and classify it."""
+        self._cancel_pending_predict()
+        self.drawing.clear()
+        self.canvas.delete("all")
+        scale = self.drawing.size / drawing.canvas
+        for points, width in zip(drawing.strokes, drawing.widths):
+            points = [(x * scale, y * scale) for x, y in points]
+            self.drawing.start_stroke(*points[0], max(1, round(width * scale)))
+            tag = ("ink", self._stroke_tag())
+            r = self.drawing.strokes[-1][1] / 2
+            self.canvas.create_oval(points[0][0] - r, points[0][1] - r, points[0][0] + r, points[0][1] + r,
+                                    fill="black", outline="", tags=tag)
+            for x, y in points[1:]:
+                previous = self.drawing.extend_stroke(x, y)
+                self.canvas.create_line(*previous, x, y, width=self.drawing.strokes[-1][1], fill="black",
+                                        capstyle="round", joinstyle="round", tags=tag)
+        where = drawing.path.name if drawing.path is not None else "the drawing"
+        self.status.set(f"Loaded {where} (kept as a {drawing.label}) onto the canvas")
+        self.predict()
+
+    def run_in_background(self, work: Callable[[], object], done: Callable[[object], None]) -> None:
+        """Run `work()` in a worker thread; `done(result or the exception)` is then called on the Tk thread."""
+        def run() -> None:
+            try:
+                result = work()
+            except Exception as e:      # shown by `done`, never a dead thread
+                result = e
+            self._results.put(("work", done, result))
+        threading.Thread(target=run, daemon=True).start()
 
     # --- files ----------------------------------------------------------------------------------
 
@@ -607,17 +654,13 @@ class App:
             self.open_image(path)
 
     def open_image(self, path: str | Path) -> bool:
-        """Show an image file (any size, either polarity) on the canvas and classify it."""
+        """Show an image file (any size, either polarity, upright by its EXIF orientation) on the canvas
+        and classify it. An unreadable file is reported in the status line, naming it; False then."""
         path = Path(path)
         try:
-            with Image.open(path) as opened:
-                opened.load()
-                picture = opened.copy()
-        except FileNotFoundError:
-            self.status.set(f"Cannot open {path}: no such file")
-            return False
-        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
-            self.status.set(f"Cannot open {path.name}: not a readable image ({type(e).__name__}: {e})")
+            picture = open_picture(path)
+        except ValueError as e:
+            self.status.set(str(e))
             return False
         self._cancel_pending_predict()
         fitted = self.drawing.set_background(picture)

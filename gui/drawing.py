@@ -3,14 +3,16 @@
 The Tk canvas only shows the drawing; this object holds it. Every segment drawn on the
 canvas is drawn the same way on a Pillow image (`mirror`), so the GUI never grabs the screen
 (which fails on Wayland and virtual displays). An opened picture becomes the background of
-the mirror, and strokes can be drawn over it.
+the mirror, and strokes can be drawn over it; it is shown as `prepare` reads it
+(`preprocess.greyscale`), on its own paper (`preprocess.paper_tone`).
 """
 
 from __future__ import annotations
 
+import numpy as np
 from PIL import Image
 
-from workbench.drawing.preprocess import DEFAULT_WIDTH, draw_stroke
+from workbench.drawing.preprocess import DEFAULT_WIDTH, draw_stroke, greyscale, paper_tone
 
 CANVAS_SIZE = 280
 
@@ -60,13 +62,17 @@ class Drawing:
 
     def set_background(self, picture: Image.Image) -> Image.Image:
         """Show a picture (any size and mode) fitted into the canvas, keeping its aspect ratio and
-        padding with its own border colour; strokes are cleared. Returns the fitted picture."""
-        grey = _greyscale(picture)
+        padding with its own paper colour; strokes are cleared. Returns the fitted picture.
+
+        The padding is the paper `prepare` finds, not the border's colour: a digit cropped
+        tight to its ink has ink on most of its border, and bars of ink beside it would be
+        read as part of the digit.
+        """
+        grey = greyscale(picture)
         scale = self.size / max(grey.size)
         fitted = grey.resize((max(1, round(grey.width * scale)), max(1, round(grey.height * scale))),
                              Image.Resampling.LANCZOS)
-        border = _border_colour(fitted)
-        self.background = Image.new("L", (self.size, self.size), border)
+        self.background = Image.new("L", (self.size, self.size), _paper_colour(fitted))
         self.background.paste(fitted, ((self.size - fitted.width) // 2, (self.size - fitted.height) // 2))
         self.strokes.clear()
         self._redraw()
@@ -81,19 +87,7 @@ class Drawing:
             draw_stroke(self.mirror, points, width)
 
 
-def _greyscale(picture: Image.Image) -> Image.Image:
-    """Greyscale, with transparency composited on white (a transparent PNG's ink stays visible)."""
-    if picture.mode in ("RGBA", "LA", "PA") or (picture.mode == "P" and "transparency" in picture.info):
-        rgba = picture.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(white, rgba).convert("L")
-    return picture.convert("L")
-
-
-def _border_colour(picture: Image.Image) -> int:
-    """The median of the picture's outermost pixels: its paper colour."""
-    w, h = picture.size
-    pixels = [picture.getpixel((x, y)) for x in range(w) for y in (0, h - 1)]
-    pixels += [picture.getpixel((x, y)) for y in range(h) for x in (0, w - 1)]
-    pixels.sort()
-    return int(pixels[len(pixels) // 2])
+def _paper_colour(picture: Image.Image) -> int:
+    """The grey level (0..255) of a mode "L" picture's paper, as `prepare` will judge it."""
+    level, _ = paper_tone(np.asarray(picture, dtype=np.float32) * np.float32(1 / 255))
+    return int(round(level * 255))

@@ -8,6 +8,8 @@ project once gets the whole suite. Tests never download it.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -41,3 +43,47 @@ def mnist_dir() -> Path:
 def mnist(mnist_dir: Path) -> MnistData:
     """The real MNIST (see mnist_dir); tests using it are skipped, with the reason, without it."""
     return load_mnist(mnist_dir, download=False)
+
+
+@pytest.fixture(scope="session")
+def display():
+    """A display to open windows on: the one in $DISPLAY if it works, else one Xvfb for the whole session.
+
+    One for the session, not one per test file: Tk keeps its connection to every display it has used
+    until the process ends, so a server stopped between files would be a fatal X error at the next
+    window update in a later file."""
+    import tkinter as tk
+    if os.environ.get("DISPLAY") and _tk_opens(tk):
+        yield os.environ["DISPLAY"]
+        return
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        pytest.skip("no display and no Xvfb to start one (CI installs xvfb; apt install xvfb)")
+    read, write = os.pipe()
+    process = subprocess.Popen([xvfb, "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+                               pass_fds=(write,), stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as f:
+        number = f.readline().strip()
+    if not number:
+        process.kill()
+        pytest.skip("Xvfb did not start")
+    old = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = f":{number}"
+    try:
+        yield os.environ["DISPLAY"]
+    finally:
+        process.terminate()
+        process.wait(10)
+        if old is None:
+            os.environ.pop("DISPLAY", None)
+        else:
+            os.environ["DISPLAY"] = old
+
+
+def _tk_opens(tk) -> bool:
+    try:
+        tk.Tk().destroy()
+        return True
+    except tk.TclError:
+        return False

@@ -5,8 +5,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.server
+import inspect
+import socket
 import struct
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -203,6 +206,24 @@ def test_argument_comes_before_mnist_dir(tiny_mnist, tmp_path, monkeypatch):
     assert load_mnist(folder, download=False).source == folder
 
 
+@pytest.mark.parametrize("wrong", ["not-a-folder", "part-of-mnist"])
+def test_a_wrong_mnist_dir_does_not_stop_a_correct_data_dir(tiny_mnist, tmp_path, monkeypatch, capsys, wrong):
+    """Case 11: the explicit argument wins; $MNIST_DIR is only looked at when the argument does not hold MNIST."""
+    folder, _ = tiny_mnist
+    stale = tmp_path / wrong
+    if wrong == "part-of-mnist":
+        stale.mkdir()
+        (stale / "train-images-idx3-ubyte.gz").write_bytes((folder / "train-images-idx3-ubyte.gz").read_bytes())
+    monkeypatch.setenv("MNIST_DIR", str(stale))
+    assert load_mnist(folder, download=False).source == folder
+    monkeypatch.setattr(data_module, "summary", lambda data, seconds=None: f"MNIST from {data.source}")  # 12 images
+    assert data_module.main(["--data-dir", str(folder), "--no-download"]) == 0
+    assert str(folder) in capsys.readouterr().out
+    with pytest.raises(DatasetError, match=r"not a folder|only part of MNIST") as err:    # still reported when used
+        load_mnist(download=False)
+    assert str(stale) in str(err.value)
+
+
 def test_cache_is_used_last(tiny_mnist, tmp_path):
     folder, _ = tiny_mnist
     cache = tmp_path / "cache" / "digit-workbench" / "mnist"
@@ -220,17 +241,36 @@ def test_offline_with_nothing_cached_says_what_to_do(tiny_mnist, monkeypatch, tm
     assert "MNIST_DIR" in message and str(tmp_path / "cache" / "digit-workbench" / "mnist") in message
 
 
+def test_ctrl_c_while_loading_is_a_short_message_and_exit_code_130(tiny_mnist, monkeypatch, capsys):
+    """Case 19: Ctrl-C during `python -m workbench.data` says so in one line and exits 130, no traceback."""
+    folder, _ = tiny_mnist
+
+    def interrupted(path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(data_module, "_read_maybe_gzipped", interrupted)
+    try:
+        code = data_module.main(["--data-dir", str(folder), "--no-download"])
+    except KeyboardInterrupt:
+        pytest.fail("KeyboardInterrupt escaped main(): the user sees a traceback")
+    assert code == 130
+    out, err = capsys.readouterr()
+    assert out == "" and "interrupted" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
 # --- downloads, from a local server standing in for the mirrors -----------------------------------
 
 @pytest.fixture
 def mirror_server(tiny_mnist):
-    """Serve /good/ (the tiny files), /corrupt/ (bad bytes) and 404 elsewhere, on localhost."""
+    """Serve /good/ (the tiny files), /slow/ (the same, in pieces 0.2 s apart), /corrupt/ (bad bytes)
+    and 404 elsewhere, on localhost."""
     folder, _ = tiny_mnist
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             name = self.path.rsplit("/", 1)[-1]
-            if self.path.startswith("/good/") and (folder / name).exists():
+            if self.path.startswith(("/good/", "/slow/")) and (folder / name).exists():
                 body = (folder / name).read_bytes()
             elif self.path.startswith("/corrupt/"):
                 body = gzip.compress(b"\x00\x00\x08\x03 not mnist at all")
@@ -240,7 +280,13 @@ def mirror_server(tiny_mnist):
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            if not self.path.startswith("/slow/"):
+                self.wfile.write(body)
+                return
+            for piece in np.array_split(np.frombuffer(body, np.uint8), 5):
+                self.wfile.write(piece.tobytes())
+                self.wfile.flush()
+                time.sleep(0.2)
 
         def log_message(self, *args):
             pass
@@ -264,6 +310,61 @@ def test_corrupt_download_leaves_nothing_behind(mirror_server, tmp_path):
         data_module.download_mnist(target, [mirror_server + "/corrupt/", mirror_server + "/missing/"], progress=False)
     assert "/corrupt/train-images-idx3-ubyte.gz" in str(err.value) and "HTTP 404" in str(err.value)
     assert list(target.iterdir()) == []
+
+
+@pytest.fixture
+def silent_mirror():
+    """A TCP server on localhost that accepts connections and never answers: a hung mirror.
+
+    Yields its URL and the list of connections it accepted (how often it was tried)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}", accepted
+    stop.set()
+    thread.join()
+    for connection in accepted:
+        connection.close()
+    listener.close()
+
+
+def test_a_silent_mirror_is_named_and_given_up_quickly(silent_mirror, mirror_server, tmp_path, capsys):
+    """Case 21b: each attempt names its URL; a mirror that never answers is dropped after one timeout
+    (not waited on again for every file), and the next mirror is tried."""
+    silent, connections = silent_mirror
+    target = tmp_path / "downloaded"
+    start = time.monotonic()
+    data_module.download_mnist(target, [silent + "/mnist/", mirror_server + "/good/"], timeout=0.5)
+    elapsed = time.monotonic() - start
+    err = capsys.readouterr().err
+    assert f"{silent}/mnist/train-images-idx3-ubyte.gz" in err and "no answer within 0.5 s" in err
+    assert f"{mirror_server}/good/train-images-idx3-ubyte.gz" in err
+    assert sorted(p.name for p in target.iterdir()) == sorted(p.filename + ".gz" for p in PARTS)
+    assert len(connections) == 1 and elapsed < 3
+    assert inspect.signature(data_module.download_mnist).parameters["timeout"].default <= 10
+
+
+def test_a_slow_but_steady_mirror_is_not_cut_off(mirror_server, tiny_mnist, tmp_path):
+    """The timeout is per socket read, not for the whole transfer: a file that takes 1 s in pieces
+    0.2 s apart arrives with a 0.5 s timeout."""
+    folder, _ = tiny_mnist
+    target = tmp_path / "downloaded"
+    target.mkdir()
+    for part in PARTS[1:]:        # only the first file is left to fetch
+        (target / (part.filename + ".gz")).write_bytes((folder / (part.filename + ".gz")).read_bytes())
+    data_module.download_mnist(target, [mirror_server + "/slow/"], timeout=0.5, progress=False)
+    assert (target / "train-images-idx3-ubyte.gz").read_bytes() == (folder / "train-images-idx3-ubyte.gz").read_bytes()
 
 
 def test_load_downloads_into_the_cache(mirror_server, tiny_mnist, monkeypatch, tmp_path):

@@ -34,49 +34,12 @@ SEVEN = [[(70, 60), (120, 58), (170, 56), (210, 55), (190, 100), (165, 150), (14
 ONE = [[(140, 40), (140, 100), (141, 160), (142, 240)]]
 
 
-@pytest.fixture(scope="module")
-def display():
-    """A display to open windows on: the one in $DISPLAY if it works, else a fresh Xvfb."""
-    if os.environ.get("DISPLAY") and _tk_opens():
-        yield os.environ["DISPLAY"]
-        return
-    xvfb = shutil.which("Xvfb")
-    if xvfb is None:
-        pytest.skip("no display and no Xvfb to start one (CI installs xvfb; apt install xvfb)")
-    read, write = os.pipe()
-    process = subprocess.Popen([xvfb, "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
-                               pass_fds=(write,), stderr=subprocess.DEVNULL)
-    os.close(write)
-    with os.fdopen(read) as f:
-        number = f.readline().strip()
-    if not number:
-        process.kill()
-        pytest.skip("Xvfb did not start")
-    old = os.environ.get("DISPLAY")
-    os.environ["DISPLAY"] = f":{number}"
-    try:
-        yield os.environ["DISPLAY"]
-    finally:
-        process.terminate()
-        process.wait(10)
-        if old is None:
-            os.environ.pop("DISPLAY", None)
-        else:
-            os.environ["DISPLAY"] = old
-
-
-def _tk_opens() -> bool:
-    try:
-        tk.Tk().destroy()
-        return True
-    except tk.TclError:
-        return False
-
-
 def open_app(folder: Path, wait_for_models: bool = True):
+    """The window on `folder`'s models, keeping labelled drawings in a fresh temporary folder."""
+    import tempfile
     from gui.app import App
     root = tk.Tk()
-    app = App(root, folder)
+    app = App(root, folder, my_drawings=Path(tempfile.mkdtemp(prefix="my-drawings-")) / "my_drawings")
     pump(root, lambda: app.models and (not wait_for_models or not app.loading), timeout=180)
     return root, app
 
@@ -452,3 +415,76 @@ def test_inside_view_shows_the_hidden_layers_of_the_chosen_model(shipped_app, mo
     app.clear()
     root.update()
     assert "Draw a digit" in app.inside.note.get()
+
+
+# --- your drawings as a test set -------------------------------------------------------------------------
+
+def test_labelling_keeps_the_drawing_with_its_label_and_strokes(shipped_app):
+    from workbench.data.my_drawings import load_drawing, load_folder
+    root, app = shipped_app
+    app.clear()
+    draw(root, app, SEVEN)
+    before = set(app.my_drawings_folder.glob("*.json")) if app.my_drawings_folder.exists() else set()
+    app.label_buttons[7].invoke()                      # "This is a: 7"
+    app.label_buttons[7].invoke()                      # the same drawing again: a second file, nothing overwritten
+    written = sorted(set(app.my_drawings_folder.glob("*.json")) - before)
+    assert len(written) == 2 and "Kept as a 7" in app.status.get()
+    document = json.loads(written[0].read_text())
+    assert document["label"] == 7 and document["canvas"] == 280 and document["created"]
+    assert [[tuple(point) for point in stroke] for stroke in document["strokes"]] == \
+        [[tuple(point) for point in points] for points, _ in app.drawing.strokes]
+    assert written[0].with_suffix(".png").exists()
+    kept = load_drawing(written[0])
+    np.testing.assert_allclose(kept.pixels(), app.prepared.pixels, atol=1e-6)
+    assert len(load_folder(app.my_drawings_folder)[0]) >= 2
+
+
+def test_my_drawings_tab_shows_each_models_accuracy_and_loads_mistakes_back(shipped_app, tmp_path):
+    from workbench.data.my_drawings import load_folder
+    from workbench.reports.evaluate import evaluate_drawings
+    root, app = shipped_app
+    for strokes, label in ((SEVEN, 7), (ONE, 1), (ONE, 7)):       # the last is a 1 kept as a 7: a mistake
+        app.clear()
+        draw(root, app, strokes)
+        app.label_drawing(label)
+    before = app.my_drawings.updates
+    app.tabs.select(app.my_drawings)
+    pump(root, lambda: app.my_drawings.updates > before, timeout=60)
+    drawings, _ = load_folder(app.my_drawings_folder)
+    expected = evaluate_drawings([load_model(app.models[n].path) for n in app.classifiers], drawings)
+    shown = {row: app.my_drawings.table.item(row, "values") for row in app.my_drawings.table.get_children()}
+    assert set(shown) == set(app.classifiers)
+    for name, scores in expected.items():
+        assert shown[name][0] == f"{scores.accuracy:.2%}", name
+    name = app.my_drawings.selected_model()
+    assert name == app.chosen
+    wrong = [i for i, (p, d) in enumerate(zip(expected[name].predictions, drawings)) if p != d.label]
+    assert app.my_drawings.wrong_list.size() == len(wrong) >= 1
+    app.my_drawings.wrong_list.selection_set(0)
+    app.my_drawings.wrong_list.event_generate("<<ListboxSelect>>")
+    root.update()
+    loaded = drawings[wrong[0]]
+    assert [points for points, _ in app.drawing.strokes] == [list(map(tuple, s)) for s in loaded.strokes]
+    assert "Loaded" in app.status.get()
+
+
+def test_import_and_export_a_folder_of_drawings(shipped_app, tmp_path):
+    from workbench.data.my_drawings import load_folder
+    root, app = shipped_app
+    app.clear()
+    draw(root, app, ONE)
+    app.label_drawing(1)
+    count = len(load_folder(app.my_drawings_folder)[0])
+    exported = tmp_path / "class-pool"
+    before = app.my_drawings.updates
+    app.my_drawings.export_to(exported)
+    pump(root, lambda: "Exported" in app.status.get(), timeout=60)
+    assert len(load_folder(exported)[0]) == count and "Exported" in app.status.get()
+    friend = tmp_path / "friend"
+    from workbench.data.my_drawings import LabelledDrawing, save_drawing
+    save_drawing(friend, LabelledDrawing.from_strokes(4, [([(170, 40), (90, 170), (210, 170)], 18),
+                                                          ([(180, 120), (180, 250)], 18)]))
+    before = app.my_drawings.updates
+    app.my_drawings.import_from(friend)
+    pump(root, lambda: "Imported" in app.status.get(), timeout=60)
+    assert len(load_folder(app.my_drawings_folder)[0]) == count + 1 and "Imported 1" in app.status.get()

@@ -14,7 +14,7 @@ from workbench.data.mnist import pixels_to_float
 from workbench.data.drawn_style import skeletonize, to_drawings
 from workbench.drawing.preprocess import (
     DEFAULT_WIDTH, MESSAGE_DOT, MESSAGE_EMPTY, MESSAGE_FAINT, MESSAGE_SPECKS,
-    Prepared, plain_resize, prepare, render_strokes, to_mnist,
+    Prepared, open_picture, plain_resize, prepare, render_strokes, to_mnist,
 )
 
 # Where MNIST's digits have their centre of mass, (row, col), measured on the training set.
@@ -26,6 +26,24 @@ MNIST_CENTRE = (14.0, 14.0)
 SEVEN_IN_CORNER = [[(20, 20), (120, 20), (60, 130)]]
 # A "4" drawn to fill the canvas, in two strokes.
 FOUR = [[(170, 30), (50, 170), (230, 170)], [(170, 30), (170, 260)]]
+
+
+def thick_zero_cropped_tight() -> np.ndarray:
+    """A "0" drawn with a broad pen (a tenth of its height, about MNIST's), cropped to its ink: uint8
+    (199, 149), black ink on white. The ring is 92% of the border but only 41% of the picture."""
+    ring = [[(10, 10), (139, 10), (139, 189), (10, 189), (10, 10)]]
+    ink = np.asarray(render_strokes(ring, size=(154, 204), width=20)) == 0
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    ink = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    return np.where(ink, 0, 255).astype(np.uint8)
+
+
+def on_a_transparent_layer(ink: np.ndarray, colour: int, hidden: int) -> Image.Image:
+    """An RGBA picture: `ink` (bool (H, W)) opaque in grey level `colour`, transparent elsewhere, where
+    the (invisible) colour is `hidden`: how drawing apps export a layer with no background."""
+    grey = np.where(ink, colour, hidden).astype(np.uint8)
+    alpha = np.where(ink, 255, 0).astype(np.uint8)
+    return Image.fromarray(np.dstack([grey, grey, grey, alpha]), "RGBA")
 
 
 def ink_box(pixels: np.ndarray) -> tuple[int, int]:
@@ -195,6 +213,93 @@ def test_grey_paper_is_background_and_grey_ink_is_full_ink_as_in_mnist():
 def test_many_input_kinds_give_the_same_pixels(make_input):
     image = render_strokes(FOUR)
     assert np.array_equal(to_mnist(make_input(image)), to_mnist(image))
+
+
+@pytest.mark.parametrize("make_picture", [
+    lambda ink: on_a_transparent_layer(ink, 255, 255),               # white ink, transparent white
+    lambda ink: on_a_transparent_layer(ink, 255, 0),                 # white ink, transparent black
+    lambda ink: on_a_transparent_layer(ink, 230, 0).convert("LA"),   # off-white ink, grey + alpha
+    lambda ink: _palette_picture(ink, ink_rgb=(255, 255, 255), hidden_rgb=(255, 255, 255)),
+    lambda ink: on_a_transparent_layer(ink, 0, 255),                 # black ink, transparent white
+    lambda ink: on_a_transparent_layer(ink, 0, 0).convert("LA"),
+    lambda ink: _palette_picture(ink, ink_rgb=(0, 0, 0), hidden_rgb=(0, 0, 0)),
+], ids=["RGBA-white-on-white", "RGBA-white-on-black", "LA-light", "P-white", "RGBA-black", "LA-black", "P-black"])
+def test_ink_on_a_transparent_layer_is_read_whatever_its_colour(make_picture):
+    """Case 9: transparency is the paper. White ink on a transparent layer used to be composited on
+    white and vanish; the backdrop now contrasts with the opaque (ink) pixels."""
+    ink = np.asarray(render_strokes(FOUR)) == 0
+    prepared = prepare(make_picture(ink))
+    assert not prepared.empty, prepared.message
+    np.testing.assert_allclose(prepared.pixels, to_mnist(render_strokes(FOUR)), atol=1e-6)
+
+
+def _palette_picture(ink: np.ndarray, ink_rgb: tuple, hidden_rgb: tuple) -> Image.Image:
+    """A mode "P" picture with colour 0 transparent (as a GIF): index 1 where `ink`, 0 elsewhere."""
+    picture = Image.fromarray(ink.astype(np.uint8), "P")
+    picture.putpalette([*hidden_rgb, *ink_rgb])
+    picture.info["transparency"] = 0
+    return picture
+
+
+def test_a_scan_with_transparent_margins_keeps_its_own_paper():
+    """The other side of case 9: when the opaque pixels hold paper and ink, the transparent parts
+    become that paper (here white), not a contrasting black frame."""
+    scan = render_strokes(FOUR).convert("RGBA")
+    framed = Image.new("RGBA", (400, 360), (0, 0, 0, 0))
+    framed.paste(scan, (60, 40))
+    np.testing.assert_array_equal(to_mnist(framed), to_mnist(render_strokes(FOUR)))
+
+
+def test_a_thick_zero_cropped_tight_keeps_its_polarity():
+    """Case 10: the ink covers most of the border, so a border rule reads the paper as ink. Paper is
+    the larger of the two tones instead, and the result is that of the same 0 with a margin."""
+    tight = thick_zero_cropped_tight()
+    with_margin = np.pad(tight, 40, constant_values=255)
+    for picture, dark in ((tight, True), (255 - tight, False)):
+        prepared = prepare(picture)
+        assert prepared.ink_was_dark == dark and not prepared.empty
+        np.testing.assert_array_equal(prepared.pixels, prepare(with_margin).pixels)
+        assert prepared.pixels[14, 14] == 0            # the hole in the middle of the 0 is paper
+
+
+def test_open_picture_turns_a_phone_photo_upright(tmp_path):
+    """Case 4: a photo stored sideways with an EXIF Orientation tag is opened the way it is shown."""
+    upright = render_strokes(SEVEN_IN_CORNER).resize((280, 200))
+    undo = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}
+    for orientation, stored_as in undo.items():
+        exif = Image.Exif()
+        exif[0x0112] = orientation               # Orientation: how to turn the stored pixels to show them
+        path = tmp_path / f"photo-{orientation}.png"
+        upright.transpose(stored_as).save(path, exif=exif)
+        picture = open_picture(path)
+        assert picture.size == upright.size, orientation
+        np.testing.assert_array_equal(np.asarray(picture), np.asarray(upright))
+        np.testing.assert_array_equal(to_mnist(picture), to_mnist(upright))
+
+
+@pytest.mark.parametrize("make, reason", [
+    (lambda folder: folder / "missing.png", "no such file"),
+    (lambda folder: folder, "a folder"),
+    (lambda folder: _write(folder / "notes.png", b"not an image at all"), "not a picture"),
+    (lambda folder: _write(folder / "cut.png", _png_bytes()[:300]), "damaged or cut short"),
+], ids=["missing", "folder", "not-an-image", "truncated"])
+def test_open_picture_names_the_file_it_cannot_read(tmp_path, make, reason):
+    path = make(tmp_path)
+    with pytest.raises(ValueError, match=reason) as err:
+        open_picture(path)
+    assert str(path) in str(err.value)
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
+def _png_bytes() -> bytes:
+    import io
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64), dtype=np.uint8)).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def test_any_input_size_works():

@@ -308,3 +308,12 @@ def test_a_scratch_save_that_cannot_write_its_json_keeps_the_old_pair(tmp_path):
         changed.save(tmp_path / "m")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     np.testing.assert_array_equal(scratch.load(tmp_path / "m.json").weights[0], net.weights[0])
+
+
+def test_ctrl_c_while_the_builders_load_mnist_is_a_short_message(monkeypatch, tmp_path, capsys):   # case 19
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(build, "load_data", interrupted)
+    assert build.main(list(RECIPES), "test", ["--quick", "--out", str(tmp_path)]) == 130
+    error = capsys.readouterr().err
+    assert "interrupted while loading MNIST" in error and "Traceback" not in error

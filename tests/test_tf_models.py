@@ -270,3 +270,16 @@ def test_scratch_trains_saves_loads_and_predicts_without_tensorflow(tmp_path):
     """, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "scratch ok without tensorflow" in result.stdout
+
+
+@pytest.mark.parametrize("with_validation", [False, True])
+def test_an_exploding_loss_without_nan_is_divergence_too(with_validation):
+    """Issue 12 case 3 on the Keras side: a huge learning rate on ReLU/softmax makes the loss and the
+    weights explode while staying finite; training must stop and keep good weights."""
+    x, y = tiny_images(256)
+    model = mlp_large(hidden=(32,), dropout_input=0.0, dropout_hidden=0.0, max_norm=None, learning_rate=1e6)
+    validation = (x[:64], y[:64]) if with_validation else None
+    with pytest.raises(TrainingDiverged, match="smaller learning rate"):
+        tf_models.fit(model, x, y, epochs=3, batch_size=16, validation=validation, verbose=False)
+    largest = max(float(np.abs(w).max()) for w in model.get_weights())
+    assert np.isfinite(largest) and largest < 1e3, f"the exploded weights were kept: {largest:.3g}"

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
-from scratch.history import History, TrainingDiverged, TrainingInterrupted
+from scratch.history import COST_GROWTH_LIMIT, PARAMETER_LIMIT, History, TrainingDiverged, TrainingInterrupted
 
 Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
@@ -58,6 +58,10 @@ class _Recorder(keras.callbacks.Callback):
         self.history, self.time_budget = history, time_budget
         self.good_weights = None
         self.diverged_at: tuple[int, int] | None = None
+        self.why = ""
+        self.best_weights = None                   # of the best healthy epoch by validation accuracy
+        self.best_accuracy = -1.0
+        self.start_level: float | None = None      # the first batch's loss, as in scratch's guard
         self.budget_spent = False
 
     def on_train_begin(self, logs=None):
@@ -69,11 +73,26 @@ class _Recorder(keras.callbacks.Callback):
         self.epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if logs and not math.isfinite(float(logs.get("loss", 0.0))):
-            self.diverged_at = (self.epoch, batch)
-            self.model.stop_training = True
+        # Keras reports the epoch's running mean loss; a thousandfold rise of it is as telling as scratch's
+        # per-batch cost (scratch.history explains the rule).
+        loss = float(logs.get("loss", 0.0)) if logs else 0.0
+        if self.start_level is None and math.isfinite(loss):
+            self.start_level = max(loss, math.log(max(int(self.model.output_shape[-1]), 2)))
+        if not math.isfinite(loss):
+            self._diverged(batch, f"the loss became {loss}")
+        elif loss > COST_GROWTH_LIMIT * self.start_level:
+            self._diverged(batch, f"the loss became {loss:.3g}, more than {COST_GROWTH_LIMIT:g} times its "
+                                  f"starting level of {self.start_level:.3g}")
+
+    def _diverged(self, batch: int, why: str) -> None:
+        self.diverged_at, self.why = (self.epoch, batch), why
+        self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.diverged_at is None:
+            largest = max(float(np.max(np.abs(w))) if w.size else 0.0 for w in self.model.get_weights())
+            if not largest <= PARAMETER_LIMIT:
+                self._diverged(-1, f"a weight grew to {largest:.3g}")
         if self.diverged_at is not None:
             return
         logs = logs or {}
@@ -87,6 +106,8 @@ class _Recorder(keras.callbacks.Callback):
             h.validation_accuracy.append(float(logs["val_accuracy"]))
         h.seconds.append(time.perf_counter() - self.epoch_started)
         self.good_weights = self.model.get_weights()
+        if "val_accuracy" in logs and float(logs["val_accuracy"]) > self.best_accuracy:
+            self.best_accuracy, self.best_weights = float(logs["val_accuracy"]), self.good_weights
         if self.time_budget is not None and time.perf_counter() - self.started > self.time_budget:
             self.budget_spent = True
             self.model.stop_training = True
@@ -131,15 +152,19 @@ def fit(model: keras.Model, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_
         _restore_best(model, keep_best, history)
         raise TrainingInterrupted(history) from None
     if recorder.diverged_at is not None:
-        if keep_best is None or keep_best.best_weights is None:   # else EarlyStopping restored the best
-            model.set_weights(recorder.good_weights)
+        # Our callback stopped training, so EarlyStopping restored nothing (and may hold the exploded epoch):
+        # go back to the best healthy epoch, or the last good one.
+        best = recorder.best_weights
+        model.set_weights(best if best is not None else recorder.good_weights)
         history.stop_reason = "diverged"
         epoch, batch = recorder.diverged_at
         rate = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+        where = f"batch {batch}" if batch >= 0 else "its end"
         raise TrainingDiverged(
-            f"the loss became NaN or infinite in epoch {epoch + 1} (batch {batch}) with learning rate "
-            f"{rate:g}: training diverged. Try a smaller learning rate (e.g. {rate / 10:g}). "
-            f"The weights from before this epoch were kept."
+            f"{recorder.why} in epoch {epoch + 1} ({where}) with learning rate {rate:g}: training diverged. "
+            f"Try a smaller learning rate (e.g. {rate / 10:g}). "
+            + ("The weights of the best epoch by validation accuracy were kept." if best is not None
+               else "The weights from before this epoch were kept.")
         )
     if keep_best is not None and keep_best.stopped_epoch > 0:
         history.stop_reason = "early_stopping"

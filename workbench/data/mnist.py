@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import http.client
 import os
 import struct
 import sys
@@ -25,7 +26,7 @@ import time
 import urllib.error
 import urllib.request
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -49,6 +50,12 @@ MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://yann.lecun.com/exdb/mnist/",
 )
+
+# Seconds a mirror may stay silent (to connect, or between two pieces of a download) before the next
+# mirror is tried. It bounds each socket operation, not the whole transfer: a slow but steady
+# download is never cut off, while a mirror that accepts the connection and never answers costs
+# this long once (it is then skipped for the other files).
+DOWNLOAD_TIMEOUT = 10.0
 
 VALIDATION_SIZE = 10_000
 IMAGE_SHAPE = (28, 28)
@@ -133,7 +140,7 @@ def load_mnist(data_dir: str | os.PathLike | None = None, *, download: bool = Tr
     Raises DatasetError with a message saying what is wrong and how to fix it.
     """
     searched = []
-    for origin, folder in _candidate_folders(data_dir):
+    for origin, folder in _candidate_folders(data_dir):     # lazily: a later place is checked only if reached
         found = _find_files(folder)
         if found is not None:
             return _load_from(found, folder)
@@ -148,9 +155,13 @@ def load_mnist(data_dir: str | os.PathLike | None = None, *, download: bool = Tr
     return _load_from(_find_files(cache), cache)
 
 
-def _candidate_folders(data_dir: str | os.PathLike | None) -> list[tuple[str, Path]]:
-    """The places to look, in order, with how each was named (for messages)."""
-    candidates = []
+def _candidate_folders(data_dir: str | os.PathLike | None) -> Iterator[tuple[str, Path]]:
+    """The places to look, in order, with how each was named (for messages).
+
+    A generator, so that each place is checked only when the search reaches it: a stale
+    $MNIST_DIR must not stop a `data_dir` that holds MNIST (the argument comes first). A
+    place that is reached and is not a folder is an error, not something to skip silently.
+    """
     for origin, value in (("the data_dir argument", data_dir), ("$MNIST_DIR", os.environ.get("MNIST_DIR"))):
         if value is None or str(value) == "":
             continue
@@ -160,9 +171,8 @@ def _candidate_folders(data_dir: str | os.PathLike | None) -> list[tuple[str, Pa
                 f"{folder} (named by {origin}) is not a folder. Point it at the folder that holds "
                 f"the four MNIST files ({', '.join(p.filename + '.gz' for p in PARTS)}) or mnist.npz."
             )
-        candidates.append((origin, folder))
-    candidates.append(("the user cache", default_cache_dir()))
-    return candidates
+        yield origin, folder
+    yield "the user cache", default_cache_dir()
 
 
 def _find_files(folder: Path) -> dict[str, Path] | Path | None:
@@ -309,30 +319,49 @@ def _idx_bytes(array: np.ndarray) -> bytes:
 
 
 def download_mnist(folder: str | os.PathLike, mirrors: Sequence[str] | None = None, *,
-                   timeout: float = 30.0, progress: bool = True) -> None:
+                   timeout: float = DOWNLOAD_TIMEOUT, progress: bool = True) -> None:
     """Download the four gzipped files into `folder`, trying each mirror (default MIRRORS) in turn.
 
     Each file is written to a temporary name, verified, and only then renamed
     into place: an interrupted or corrupt download leaves nothing behind.
+    `timeout` is in seconds, for each socket operation (see DOWNLOAD_TIMEOUT). With `progress`,
+    every attempt is announced on stderr with its URL, and every failure with its reason.
+    A mirror that cannot be reached or does not answer is not tried again for the other files;
+    one that answers with an HTTP error or a bad file is (the next file may be fine there).
     """
     folder = Path(folder)
     mirrors = MIRRORS if mirrors is None else mirrors
+    dead: dict[str, str] = {}              # mirror -> why it was given up (unreachable or silent)
     for part in PARTS:
         target = folder / (part.filename + ".gz")
         if target.exists():
             continue
         failures = []
-        for mirror in mirrors:
+        for i, mirror in enumerate(mirrors):
             url = mirror.rstrip("/") + "/" + part.filename + ".gz"
+            if mirror in dead:
+                failures.append(f"  {url}: skipped, {dead[mirror]} earlier")
+                continue
+            _say(f"fetching {url}", progress)
             try:
                 with atomic_path(target) as tmp:
                     _fetch(url, tmp, timeout=timeout, progress=progress)
                     read_idx(tmp, sha256=MNIST_SHA256[part.filename], ndim=part.ndim)
                 break
-            except (urllib.error.URLError, OSError, DatasetError) as e:
-                failures.append(f"  {url}: {_short_reason(e)}")
+            except (urllib.error.URLError, OSError, http.client.HTTPException, DatasetError) as e:
+                reason = _short_reason(e, timeout)
+                if _mirror_is_down(e):
+                    dead[mirror] = reason
+                failures.append(f"  {url}: {reason}")
+                _say(f"  {reason}; {'trying the next mirror' if i + 1 < len(mirrors) else 'no mirror left'}", progress)
         else:
             raise DatasetError(f"could not download {part.filename}.gz from any mirror:\n" + "\n".join(failures))
+
+
+def _say(line: str, enabled: bool) -> None:
+    """One line of download progress on stderr (where the progress bars go), when enabled."""
+    if enabled:
+        print(line, file=sys.stderr, flush=True)
 
 
 def _fetch(url: str, dest: Path, *, timeout: float, progress: bool) -> None:
@@ -346,12 +375,27 @@ def _fetch(url: str, dest: Path, *, timeout: float, progress: bool) -> None:
         bar.close()
 
 
-def _short_reason(error: Exception) -> str:
+def _short_reason(error: Exception, timeout: float | None = None) -> str:
+    """Why a download failed, in a few words (for the progress lines and the final error)."""
     if isinstance(error, urllib.error.HTTPError):
         return f"HTTP {error.code} {error.reason}"
+    if _is_timeout(error):
+        return f"no answer within {timeout:g} s" if timeout is not None else "no answer (timed out)"
     if isinstance(error, urllib.error.URLError):
         return f"unreachable ({error.reason})"
     return str(error)
+
+
+def _is_timeout(error: BaseException) -> bool:
+    """A socket timeout, raised as is (while reading) or wrapped in a URLError (while connecting)."""
+    return isinstance(error, TimeoutError) or isinstance(getattr(error, "reason", None), TimeoutError)
+
+
+def _mirror_is_down(error: BaseException) -> bool:
+    """The mirror itself failed (unreachable, silent, connection dropped), not just this one file."""
+    if isinstance(error, (urllib.error.HTTPError, urllib.error.ContentTooShortError)):
+        return False                       # it answered: another file may be fine there
+    return _is_timeout(error) or isinstance(error, (urllib.error.URLError, ConnectionError))
 
 
 def _not_found_message(searched: list[str], cache: Path, why_no_download: str) -> str:
@@ -392,6 +436,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatasetError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        # 130 = 128 + SIGINT, what a shell reports for Ctrl-C. Nothing half-written is left: a download
+        # in progress goes to a temporary file that is removed; verified files are kept for next time.
+        print("\ninterrupted while loading MNIST; run it again to carry on", file=sys.stderr)
+        return 130
     print(summary(data, time.perf_counter() - start))
     return 0
 

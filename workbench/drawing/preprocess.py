@@ -13,6 +13,8 @@ Conventions: every function returns float32 pixels in [0, 1] with ink high
 (1.0 = full ink), the same as `workbench.data.pixels_to_float(mnist_images)`.
 Pure functions, no Tk: the GUI draws the same strokes on its Tk canvas and,
 with `draw_stroke`, on an off-screen Pillow mirror that it hands to `prepare`.
+A user's picture file is read with `open_picture` (upright, by its EXIF orientation),
+and shown with `greyscale` (transparency flattened the way `prepare` reads it).
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+import os
+import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import ExifTags, Image, ImageDraw, ImageOps, UnidentifiedImageError
 
 # --- The MNIST frame (measured on the 60,000 training digits) -------------------------------
 
@@ -200,13 +204,74 @@ def _check_points(points: object, name: str) -> np.ndarray:
     return xy
 
 
+# --- Reading a user's picture ---------------------------------------------------------------
+
+
+def open_picture(path: str | os.PathLike) -> Image.Image:
+    """Read a picture file the way picture viewers show it: a Pillow image, fully loaded (the file
+    is closed), in the file's own mode, turned upright by its EXIF Orientation tag.
+
+    Cameras and phones store a photo as the sensor saw it and record in that tag how to turn it
+    for display; ignoring it shows (and classifies) a phone photo sideways. The tag is removed
+    once applied, so the picture is never turned twice.
+    Every way the file can fail to be read is a ValueError whose message names the file.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"path must be a file path (str or pathlib.Path), got {type(path).__name__}")
+    try:
+        with Image.open(path) as opened:
+            return _upright(opened)
+    except FileNotFoundError:
+        raise ValueError(f"Cannot open {path}: no such file") from None
+    except IsADirectoryError:
+        raise ValueError(f"Cannot open {path}: it is a folder, not a picture file") from None
+    except PermissionError:
+        raise ValueError(f"Cannot open {path}: permission denied") from None
+    except UnidentifiedImageError:
+        raise ValueError(f"Cannot open {path}: not a picture file that can be read "
+                         f"(PNG, JPEG, BMP, GIF, TIFF or WebP)") from None
+    except Image.DecompressionBombError as e:
+        raise ValueError(f"Cannot open {path}: the picture is too large ({e})") from None
+    except (OSError, ValueError, SyntaxError, EOFError, struct.error) as e:
+        # Pillow reports a truncated or corrupt picture while decoding it, in any of these.
+        raise ValueError(f"Cannot open {path}: the picture is damaged or cut short ({e})") from None
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """`image` loaded and turned by its EXIF orientation, as a new image (`image` is left as is).
+
+    For a picture straight from its file only: Pillow keeps the tag on images derived from one
+    (rotated, cropped...), so applying it to those would turn them twice; that is why `prepare`
+    does not do it. Metadata too damaged to read is ignored: the pixels are the picture as stored.
+    """
+    image.load()
+    try:
+        orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+    except (OSError, ValueError, SyntaxError, struct.error, KeyError, TypeError):
+        orientation = 1
+    return ImageOps.exif_transpose(image) if orientation != 1 else image.copy()
+
+
+def greyscale(image: Image.Image) -> Image.Image:
+    """`image` (any mode and size) as `prepare` reads it, as a mode "L" image (0 black .. 255 white).
+
+    Transparency is flattened onto the backdrop `_backdrop` chooses, so ink drawn on a
+    transparent layer stays visible whatever its colour. This is what the GUI shows of an
+    opened picture, so the user sees what the models are given.
+    """
+    if not isinstance(image, Image.Image):
+        raise ValueError(f"image must be a PIL.Image.Image, got {type(image).__name__}")
+    light = _image_lightness(image)
+    return Image.fromarray(np.rint(light * 255).astype(np.uint8), "L")
+
+
 # --- Preparing a drawing for a model --------------------------------------------------------
 
 
 def prepare(image: Image.Image | np.ndarray, method: str = "mnist") -> Prepared:
     """Turn a drawing into the (28, 28) float32 input of an MNIST model, or report it empty.
 
-    `image` is a Pillow image (any mode; transparency is composited on white) or a 2-D array:
+    `image` is a Pillow image (any mode; transparency: see `_backdrop`) or a 2-D array:
     uint8 0..255, bool, or float in [0, 1]; any size; dark ink on light or light ink on dark.
     `method` is "mnist" (crop, scale to 20 pixels, centre by mass: see the module docstring)
     or "resize" (squeeze the whole image to 28x28, the naive way).
@@ -251,10 +316,38 @@ def _image_lightness(image: Image.Image) -> np.ndarray:
         # Pillow's convention for 32-bit modes is the 0..255 scale of "L" (convert("F") keeps it).
         return _scaled(np.asarray(image, dtype=np.float32), 255, f"a mode {image.mode!r} image")
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
-        # Transparent pixels are paper: what the user sees when the image is shown on white.
-        rgba = image.convert("RGBA")
-        image = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+        image = _flattened(image.convert("RGBA"))
     return np.asarray(image.convert("L"), dtype=np.float32) * np.float32(1 / 255)
+
+
+def _flattened(rgba: Image.Image) -> Image.Image:
+    """An RGBA picture composited onto the grey `_backdrop` picks for it: an opaque RGBA image."""
+    grey = _backdrop(np.asarray(rgba))
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, (grey, grey, grey, 255)), rgba)
+
+
+def _backdrop(rgba: np.ndarray) -> int:
+    """The grey level (0..255) to put behind a picture's transparent parts: they are its paper.
+
+    `rgba` is the (H, W, 4) uint8 picture. Its visible pixels (at least half as opaque as the
+    most opaque one) decide:
+    - All of one tone (their 5th and 95th percentile lightness within a quarter of the
+      range): the drawing is on a layer of its own and only the alpha channel shapes it.
+      Colour alone cannot separate ink from paper, so the backdrop is whichever of black
+      and white contrasts with the ink: white ink on a transparent layer stays visible.
+    - Of several tones: the opaque pixels hold paper and ink themselves (a scan with
+      transparent corners); the transparent parts become more of that paper, the visible
+      pixels' median tone, rather than a frame of a contrasting colour.
+    """
+    alpha = rgba[..., 3]
+    if not alpha.any():
+        return 255                                          # nothing visible: a blank white page
+    visible = rgba[alpha >= max(1, int(alpha.max()) // 2), :3].astype(np.float32)
+    tones = visible @ np.array([0.299, 0.587, 0.114], np.float32)    # ITU-R 601 luma, as convert("L")
+    low, median, high = np.percentile(tones, [5, 50, 95])
+    if high - low <= 255 / 4:
+        return 0 if median >= 128 else 255
+    return int(round(median))
 
 
 def _array_lightness(array: np.ndarray) -> np.ndarray:
@@ -287,22 +380,59 @@ def _scaled(values: np.ndarray, full: float, what: str) -> np.ndarray:
 def _ink_from_lightness(light: np.ndarray) -> tuple[np.ndarray, bool]:
     """Ink high, background subtracted: (float32 (H, W) in [0, 1], whether the ink was dark).
 
-    The rule: the image's border (its outermost rows and columns) is mostly background, so
-    its median lightness says which way round the drawing is. At 0.5 or more the background
-    is light and the ink dark (the canvas, paper); below, the ink is light (MNIST itself).
-    The border's level is then subtracted, so grey paper counts as background rather than
-    as faint ink everywhere. Meant for clean images (a canvas, MNIST, a flat scan): noise
-    above the paper's level still counts as ink, and a scribble covering more than half
-    of the border turns the guess round.
+    `paper_tone` says which way round the drawing is and how light its paper is. The paper's
+    level is subtracted, so grey paper counts as background rather than as faint ink
+    everywhere. Meant for clean images (a canvas, MNIST, a flat scan): noise above the
+    paper's level still counts as ink.
     """
-    border = np.concatenate([light[0], light[-1], light[1:-1, 0], light[1:-1, -1]])
-    level = float(np.median(border))
-    ink_was_dark = level >= 0.5
+    level, ink_was_dark = paper_tone(light)
     ink = 1 - light if ink_was_dark else light
     background = 1 - level if ink_was_dark else level
-    if background > 0:
+    if 0 < background < 1:
         ink = np.clip((ink - background) / (1 - background), 0, 1)
     return ink.astype(np.float32, copy=False), ink_was_dark
+
+
+def paper_tone(light: np.ndarray) -> tuple[float, bool]:
+    """The paper of a drawing: (its lightness in [0, 1], whether the ink is darker than it).
+
+    `light` is the (H, W) float32 lightness in [0, 1] (0 = black). The pixels are split into
+    their two tones at Otsu's threshold, and the paper is the tone that covers more of the
+    picture; its level is the median of its pixels.
+    Why the larger tone and not the border: a digit covers well under half of any sensible
+    picture (MNIST's 20x20 box is about a third ink; a thick 0 cropped to its own ink, 41%),
+    but a tight crop puts ink on most of the border, and a border rule then reads the paper as
+    ink. Why Otsu and not a fixed 0.5: it splits at the gap between the two tones actually
+    present, so dark ink on dark-grey paper is still dark ink. Only a picture that is more
+    than half ink (a canvas scribbled over) is read the other way round.
+    A picture of a single tone has no ink: its paper is light (the canvas) from 0.5 up.
+    """
+    threshold = _otsu_threshold(light)
+    if threshold is None:
+        level = float(np.median(light))
+        return level, level >= 0.5
+    dark = light <= threshold
+    dark_count = int(np.count_nonzero(dark))
+    paper_is_light = dark_count * 2 <= light.size        # a tie goes to light paper, like the canvas
+    return float(np.median(light[~dark] if paper_is_light else light[dark])), paper_is_light
+
+
+def _otsu_threshold(light: np.ndarray) -> float | None:
+    """Otsu's threshold of a lightness image (float32 in [0, 1]): the level that splits its
+    pixels into the two classes with the largest variance between them, on a 256-level
+    histogram. Pixels <= the threshold are the dark class. None when there is only one tone."""
+    counts = np.bincount(np.rint(light.ravel() * 255).astype(np.intp), minlength=256).astype(np.float64)
+    levels = np.arange(256, dtype=np.float64)
+    below = np.cumsum(counts)                       # pixels at or below each level (exact integers)
+    above = below[-1] - below
+    mass_below = np.cumsum(counts * levels)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = mass_below / below - (mass_below[-1] - mass_below) / above
+        between = below * above * gap ** 2
+    between[(below == 0) | (above == 0)] = 0
+    if not between.any():
+        return None
+    return (int(np.argmax(between)) + 0.5) / 255
 
 
 def _emptiness(ink: np.ndarray) -> str:
