@@ -236,11 +236,17 @@ class Network:
         output = self._forward(x, ws, rng)
         cost = self.cost.value(ws.logits, output, target, self.activations[-1])
         hits = int(np.count_nonzero(output.argmax(axis=1) == y))
-        self._backward(self.cost.output_delta(ws.logits, output, target, self.activations[-1]), ws)
+        delta = self.cost.output_delta(ws.logits, output, target, self.activations[-1])
+        # Backpropagation is linear in the output error, so scaling this (n, classes) matrix by the rate
+        # gives lr * dC/dW everywhere below it for free, and the optimizer skips a pass over 1.3 M weights.
+        scale = rate if optimizer.linear else 1.0
+        if optimizer.linear:
+            delta *= rate
+        self._backward(delta, ws)
         if weight_decay:
             for g, w in zip(ws.grad_w, self.weights):
-                g += weight_decay * w
-        optimizer.step(self.weights + self.biases, ws.grad_w + ws.grad_b, rate)
+                g += (scale * weight_decay) * w
+        optimizer.step(self.weights + self.biases, ws.grad_w + ws.grad_b, 1.0 if optimizer.linear else rate)
         if self.max_norm is not None:
             self._apply_max_norm()
         return cost, hits

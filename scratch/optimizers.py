@@ -81,12 +81,18 @@ class Optimizer:
         self._state = None
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray], learning_rate: float) -> None:
+        """Update every parameter in place from its gradient (see `linear` for gradients that already
+        hold lr * g: they are stepped with a learning rate of 1)."""
         if self._state is None:
             self._state = [[np.zeros_like(p) for _ in range(self.slots)] for p in params]
         for p, g, state in zip(params, grads, self._state):
             self.update(p, g, state, learning_rate)
 
     slots = 0  # how many state arrays per parameter (velocity, moments...)
+    # True if the step depends on lr * g only (SGD, momentum). Then a network may hand over gradients
+    # already multiplied by the rate: scaling the small (batch, classes) output error before
+    # backpropagation scales every gradient below it, and saves a pass over each big weight matrix.
+    linear = False
 
     def update(self, p: np.ndarray, g: np.ndarray, state: list[np.ndarray], lr: float) -> None:
         raise NotImplementedError
@@ -106,9 +112,11 @@ class SGD(Optimizer):
     """Plain stochastic gradient descent: w -= lr * g."""
 
     name = "sgd"
+    linear = True
 
     def update(self, p, g, state, lr):
-        g *= lr
+        if lr != 1.0:
+            g *= lr
         p -= g
 
 
@@ -117,6 +125,7 @@ class Momentum(Optimizer):
 
     name = "momentum"
     slots = 1
+    linear = True
 
     def __init__(self, learning_rate: float | Schedule, momentum: float = 0.9, nesterov: bool = False) -> None:
         super().__init__(learning_rate)
@@ -127,7 +136,8 @@ class Momentum(Optimizer):
 
     def update(self, p, g, state, lr):
         (v,) = state
-        g *= lr
+        if lr != 1.0:
+            g *= lr
         v *= self.momentum
         v -= g                       # v = mu v - lr g
         if self.nesterov:            # look ahead along the velocity: w += mu v - lr g

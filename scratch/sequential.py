@@ -273,8 +273,14 @@ class Sequential:
         return sum(p.size for p in self._params)
 
     def describe(self) -> str:
-        """e.g. 'conv 20@5x5 - batch-norm - relu - max-pool 2x2 - ... - dense 10 softmax, cross_entropy'."""
-        return f"{' - '.join(layer.describe() for layer in self.layers)}, {self.cost.name}"
+        """One line, like a diagram: the layers that compute (convolution, pooling, dense) in order, then
+        what the others add. e.g. 'conv 20@5x5 - max-pool 2x2 - ... - dense 10 softmax; batch-norm, relu,
+        dropout 0.5; cross_entropy'. `summary()` lists every layer."""
+        main = [layer.describe() for layer in self.layers if isinstance(layer, (Conv2D, MaxPool2D, Dense))]
+        extras = list(dict.fromkeys(layer.describe() for layer in self.layers
+                                    if not isinstance(layer, (Conv2D, MaxPool2D, Dense, Flatten))))
+        return f"{' - '.join(main)}; {', '.join(extras)}; {self.cost.name}" if extras else \
+            f"{' - '.join(main)}; {self.cost.name}"
 
     def summary(self) -> str:
         """A table of the layers: name, type, output shape, number of arrays' values."""

@@ -589,3 +589,21 @@ print("ok")
 """
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+@pytest.mark.parametrize("make", [lambda: scratch.SGD(0.5), lambda: scratch.Momentum(0.1, 0.9)])
+def test_prescaled_gradients_take_the_same_steps(make):
+    """SGD and momentum get lr * g from the network (the output error is scaled before backpropagation);
+    the steps must be those of the plain formula, weight decay included."""
+    x, y = toy_problem()
+
+    class Plain(type(make())):          # the same optimizer, told it is not linear: the textbook path
+        linear = False
+
+    trained = []
+    for optimizer in (make(), Plain(**{"learning_rate": make().schedule} | make()._hyperparameters())):
+        net = Network([12, 16, 4], activations=["relu", "softmax"], init="he", seed=5, dtype=np.float64)
+        net.fit(x, y, epochs=3, batch_size=32, optimizer=optimizer, weight_decay=0.01, verbose=False)
+        trained.append(net)
+    for a, b in zip(trained[0].weights + trained[0].biases, trained[1].weights + trained[1].biases):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
