@@ -48,8 +48,9 @@ def confusion_matrices(names: Sequence[str], confusions: Sequence[np.ndarray],
     return figure
 
 
-def per_digit_bars(names: Sequence[str], accuracies: np.ndarray) -> Figure:
-    """Grouped bars: accuracy (models, 10) on the test images of each true digit."""
+def per_digit_bars(names: Sequence[str], accuracies: np.ndarray,
+                   title: str = "Accuracy per digit (test set)") -> Figure:
+    """Grouped bars: accuracy (models, 10) on the images of each true digit (the test set unless `title` says)."""
     accuracies = np.asarray(accuracies, dtype=float)
     figure = Figure(figsize=(11, 4))
     axes = figure.subplots()
@@ -59,7 +60,7 @@ def per_digit_bars(names: Sequence[str], accuracies: np.ndarray) -> Figure:
     # Zoom on the top of the scale, where the models differ (all are far above chance).
     low = float(accuracies.min()) if accuracies.size else 0.0
     axes.set_ylim(max(0.0, min(0.9, low - 0.02)), 1.0)
-    axes.set(xticks=DIGITS, xlabel="true digit", ylabel="accuracy", title="Accuracy per digit (test set)")
+    axes.set(xticks=DIGITS, xlabel="true digit", ylabel="accuracy", title=title)
     axes.grid(axis="y", alpha=0.3)
     axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))   # outside: bars fill the axes
     figure.tight_layout()
@@ -88,10 +89,12 @@ def disagreement_heatmap(names: Sequence[str], disagreement: np.ndarray) -> Figu
 
 
 def hardest_gallery(images: np.ndarray, labels: np.ndarray, answers: dict[str, np.ndarray],
-                    columns: int = 6) -> Figure:
-    """The given test digits (k, 28, 28), each titled with its true label and every model's answer.
+                    columns: int = 6, title: str = "Test digits that most models get wrong (x: wrong answer)",
+                    notes: Sequence[str] | None = None) -> Figure:
+    """The given digits (k, 28, 28), each titled with its true label and every model's answer.
 
-    answers: {model name: (k,) predicted digits}. A wrong answer is marked with "x".
+    answers: {model name: (k,) predicted digits}. A wrong answer is marked with "x". notes: an optional
+    (k,) short text put after each true label (who wrote it, say).
     """
     count = len(images)
     rows = max(1, math.ceil(count / columns))
@@ -103,10 +106,10 @@ def hardest_gallery(images: np.ndarray, labels: np.ndarray, answers: dict[str, n
         if k >= count:
             continue
         axes.imshow(images[k], cmap="gray_r", vmin=0, vmax=1)
-        lines = [f"true {int(labels[k])}"]
+        lines = [f"true {int(labels[k])}" + (f", {notes[k]}" if notes is not None else "")]
         lines += [f"{name[:16]}: {int(p[k])}{'' if p[k] == labels[k] else ' x'}" for name, p in answers.items()]
         axes.set_title("\n".join(lines), fontsize=6.5, loc="left")
-    figure.suptitle("Test digits that most models get wrong (x: wrong answer)")
+    figure.suptitle(title)
     figure.tight_layout()
     return figure
 
