@@ -151,7 +151,9 @@ def _build_locked(recipe: Recipe, data: Data, out: Path, *, epochs: int | None, 
 # --- command line ---------------------------------------------------------------------------------
 
 def parser(names: list[str], description: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=description)
+    # Under `python -m builders` argparse would call itself "__main__.py" in its messages.
+    p = argparse.ArgumentParser(prog="python -m builders" if Path(sys.argv[0]).name == "__main__.py" else None,
+                                description=description)
     p.add_argument("--models", nargs="+", choices=names, default=names, metavar="NAME",
                    help=f"which models to build (default: all of {', '.join(names)})")
     p.add_argument("--epochs", type=arg_types.positive_int, help="epochs per model (default: each recipe's own)")
