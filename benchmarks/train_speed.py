@@ -122,6 +122,12 @@ class Products:
         return time.perf_counter() - start
 
 
+def settle(seconds: float = 1.0) -> None:
+    """Pause between measurements: TensorFlow's and OpenBLAS's worker threads keep spinning for a moment
+    after their work ends, and on 2 cores they would slow whichever side is measured next."""
+    time.sleep(seconds)
+
+
 def run_peer(framework: str, network: str, x: np.ndarray, y: np.ndarray, rounds: int) -> list[float] | str:
     """Samples/s per round of a peer (benchmarks/peers.py) in a subprocess; or why it could not run."""
     path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"digit-workbench-bench-{os.getpid()}.npz")
@@ -166,8 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     for round_ in range(1, args.rounds + 1):
         for n in networks:
             r = rates[n.name]
+            settle()
             r["scratch"].append(samples / time_scratch(n.scratch_model, x, y))
+            settle()
             r["keras"].append(samples / time_keras(n.keras_model, x, y))
+            settle()
             r["products"].append(samples / products[n.name].time(args.batches))
             print(f"  round {round_} {n.name}: scratch {r['scratch'][-1]:8.0f}  keras {r['keras'][-1]:8.0f}  "
                   f"products only {r['products'][-1]:8.0f} samples/s", flush=True)
