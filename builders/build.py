@@ -176,7 +176,7 @@ def main(names: list[str], description: str, argv: list[str] | None = None) -> i
     out = args.out or (Path(tempfile.mkdtemp(prefix="workbench-quick-")) if args.quick else DEFAULT_FOLDER)
     epochs = 1 if args.quick and args.epochs is None else args.epochs
     try:
-        check_writable(out)
+        arg_types.check_writable(out)
     except OSError as e:
         print(f"error: --out: {e}", file=sys.stderr)
         return 2
@@ -215,18 +215,6 @@ def main(names: list[str], description: str, argv: list[str] | None = None) -> i
     if failed:
         print(f"\nnot built: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0
-
-
-def check_writable(folder: Path) -> None:
-    """Before hours of training: can models be written into `folder`? OSError saying why not."""
-    if folder.exists() and not folder.is_dir():
-        raise OSError(f"{folder} is a file, not a folder")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as e:
-        raise OSError(f"cannot write into {folder}: {e.strerror or e}") from None
 
 
 def cli(argv: list[str] | None = None) -> int:

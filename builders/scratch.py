@@ -1,4 +1,4 @@
-"""python -m builders.scratch: train the NumPy networks (784-30-10 and 784-800-800-10)."""
+"""python -m builders.scratch: train the NumPy networks (784-30-10, 784-800-800-10 and the CNN)."""
 
 import sys
 

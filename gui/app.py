@@ -225,8 +225,9 @@ class App:
         self._photos["imagined"] = ImageTk.PhotoImage(Image.new("L", (28 * 8, 28 * 8), 0), master=self.root)
         self.imagined = tk.Label(tab, bg="black", image=self._photos["imagined"])
         self.imagined.grid(row=2, column=0, columnspan=3, sticky="w", pady=4)
-        self.imagine_note = tk.StringVar(value="Gradient ascent on the input image: start from grey, change "
-                                               "the pixels to raise the digit's output, keep it smooth.")
+        self.imagine_note = tk.StringVar(value="Gradient descent on the input image: start from nearly blank "
+                                               "paper, change the pixels to lower the cost of the digit, keep "
+                                               "it smooth.")
         ttk.Label(tab, textvariable=self.imagine_note, wraplength=440).grid(row=3, column=0, columnspan=3, sticky="w")
         return tab
 
@@ -573,8 +574,12 @@ class App:
     def label_drawing(self, label: int) -> Path | None:
         """Keep the drawing with its true label in the my-drawings folder, whatever the models said."""
         from workbench.data.my_drawings import LabelledDrawing, save_drawing
+        if self.drawing.background is not None:
+            # Only strokes are kept; the models saw the picture too, so a kept file would not be what they saw.
+            self.status.set("Only drawings can be kept, not opened pictures: clear the canvas (Esc) and draw.")
+            return None
         if not self.drawing.strokes:
-            self.status.set("Nothing to keep: draw a digit first (opened pictures have no strokes to keep).")
+            self.status.set("Nothing to keep: draw a digit first.")
             return None
         drawing = LabelledDrawing.from_strokes(label, self.drawing.strokes, self.drawing.size)
         try:

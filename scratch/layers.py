@@ -245,7 +245,9 @@ class Conv2D(Layer):
             for p in range(min(kw, ow)):
                 columns = (ow - p + kw - 1) // kw                  # output columns p, p + kw, p + 2kw, ...
                 target = grad_x[:, i:i + oh, p:p + kw * columns]   # the input pixels their patches cover
-                target = np.reshape(target, (n, oh, columns, kw, c), copy=False)   # a view: adds land in grad_x
+                target = target.reshape(n, oh, columns, kw, c)     # a view (kw*c values are contiguous) ...
+                if not np.shares_memory(target, grad_x):          # ... or the adds would be lost
+                    raise AssertionError("col2im: the reshaped input gradient is not a view")
                 target += per_pixel[:, :, p::kw, i]
         return grad_x
 

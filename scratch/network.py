@@ -128,7 +128,7 @@ class Network:
         """Backpropagate the output error delta[L] = dC/dz[L] (n, sizes[-1]).
 
         Fills ws.grad_w / ws.grad_b with dC/dW and dC/db for every layer. With
-        `to_input`, also returns dC/dx (n, sizes[0]) (what `imagine` climbs).
+        `to_input`, also returns dC/dx (n, sizes[0]) (what `imagine` descends).
         """
         for l in range(len(self.weights) - 1, -1, -1):
             np.matmul(ws.inputs[l].T, delta, out=ws.grad_w[l])

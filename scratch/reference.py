@@ -10,6 +10,10 @@ Shapes, for a batch of n samples and layers of sizes [s0, s1, ..., sL]:
     W[l]               (s[l-1], s[l]) weights into layer l (a Keras Dense kernel)
     b[l]               (s[l],)        biases of layer l
     z[l] = a[l-1] W[l] + b[l]         (n, s[l])  weighted inputs;  a[l] = f_l(z[l])  activations
+
+The maths counts layers from 1 (W[1] is the first weight matrix), the code from 0 like Python: in the
+code `weights[l]` is W[l+1], of shape (s[l], s[l+1]), and `acts[l]` is a[l] (acts[0] is x). Activation
+derivatives are written from the output: `backward(a, grad)` computes f'(z) * grad from a = f(z).
 """
 
 from __future__ import annotations
@@ -47,8 +51,8 @@ def backprop(x: np.ndarray, y_one_hot: np.ndarray, weights: list[np.ndarray], bi
     delta = cost.output_delta(zs[-1], acts[-1], y_one_hot, activations[-1])       # (n, sL), already / n
     grad_w, grad_b = [None] * len(weights), [None] * len(weights)
     for l in range(len(weights) - 1, -1, -1):
-        grad_w[l] = acts[l].T @ delta                                               # (s[l-1], s[l])
-        grad_b[l] = delta.sum(axis=0)                                               # (s[l],)
+        grad_w[l] = acts[l].T @ delta                                               # (s[l], s[l+1])
+        grad_b[l] = delta.sum(axis=0)                                               # (s[l+1],)
         if l > 0:
-            delta = activations[l - 1].backward(acts[l], delta @ weights[l].T)      # (n, s[l-1])
+            delta = activations[l - 1].backward(acts[l], delta @ weights[l].T)      # (n, s[l])
     return grad_w, grad_b, float(value)

@@ -1,4 +1,4 @@
-"""Builders: a quick build of all five models loads through the registry; the shipped models
+"""Builders: a quick build of all six models loads through the registry; the shipped models
 meet their accuracy targets and agree with the manifest; Ctrl-C leaves a checkpoint, not a half model."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ TARGETS = {"scratch-784-30-10": 0.954, "scratch-784-800-800-10": 0.990, "keras-7
            "keras-784-800-800-10": 0.990, "keras-cnn": 0.994, "scratch-cnn": 0.994}
 
 
-def test_quick_build_of_all_five_loads_through_the_registry(mnist, tmp_path, capsys):
+def test_quick_build_of_every_model_loads_through_the_registry(mnist, tmp_path, capsys):
     pytest.importorskip("tensorflow", reason="TensorFlow is not installed")
     out = tmp_path / "models"
     assert build.main(list(RECIPES), "test", ["--quick", "--quiet", "--out", str(out), "--seed", "3"]) == 0

@@ -183,3 +183,14 @@ def test_bad_flags_are_clear_errors(argv, message, capsys):
         compare.main(argv)
     assert stop.value.code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag,value,message", [("--folder", "nowhere", "does not exist"),
+                                                ("--folder", "a-file", "is a file, not a folder"),
+                                                ("--out", "a-file", "is a file, not a folder")])
+def test_bad_folders_are_refused_before_any_work(tmp_path, capsys, flag, value, message):
+    (tmp_path / "a-file").write_text("x")
+    args = ["--quick", "--folder", str(tmp_path), "--out", str(tmp_path / "r"), flag, str(tmp_path / value)]
+    assert compare.main(args) == 2
+    error = capsys.readouterr().err
+    assert message in error and "Traceback" not in error

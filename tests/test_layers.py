@@ -92,6 +92,13 @@ def test_the_checker_can_fail(tmp_path, monkeypatch):
     bad.write_text("import numpy\nfrom workbench.models.registry import load_model\n")
     assert imports_of(bad) == [(2, "workbench.models.registry"), (2, "workbench.models.registry.load_model")]
     assert component("workbench.models.registry") == "workbench.models"
+    planted = ROOT / "scratch" / "zz_planted_violation.py"
+    planted.write_text("def f():\n    import gui.app\n")
+    try:
+        with pytest.raises(AssertionError, match="scratch imports nothing else of the project"):
+            test_no_lower_layer_imports_a_higher_one()
+    finally:
+        planted.unlink()
 
 
 def test_no_framework_name_is_compared_outside_the_adapters():
@@ -102,6 +109,7 @@ def test_no_framework_name_is_compared_outside_the_adapters():
     pattern = r"""(==|!=|\bin\b)\s*[\(\[\{]?\s*['"](scratch|tensorflow|keras)['"]|['"](scratch|tensorflow|keras)['"]\s*(==|!=)"""
     result = subprocess.run(["git", "grep", "-nE", pattern, "--", "*.py", ":!tests/"], cwd=ROOT,
                             capture_output=True, text=True)
+    assert result.returncode in (0, 1), f"git grep failed: {result.stderr}"     # 1: nothing found
     hits = [line for line in result.stdout.splitlines()
             if not line.startswith(("workbench/models/frameworks.py", "workbench/models/scratch_adapter.py",
                                     "workbench/models/keras_adapter.py"))]

@@ -115,3 +115,19 @@ def test_hidden_activations_have_the_layer_sizes():
         assert [a.shape for _, a in layers] == [(2, 40)]
     np.testing.assert_allclose(ours.hidden_activations(x)[0][1], theirs.hidden_activations(x)[0][1], atol=1e-5)
     assert ours.first_layer_weights().shape == theirs.first_layer_weights().shape == (784, 40)
+
+
+def test_cnn_twins_show_the_same_hidden_layers():
+    pytest.importorskip("tensorflow", reason="TensorFlow is not installed")
+    import tf_models
+    from scratch.sequential import cnn
+    from workbench.models.cnn_twins import scratch_cnn_to_keras
+    net, model = cnn(seed=2), tf_models.cnn(seed=2)
+    scratch_cnn_to_keras(net, model)
+    ours = Classifier(adapter_for("scratch"), net, {"name": "s"}, ROOT)
+    theirs = Classifier(adapter_for("tensorflow"), tf_models.CompiledModel(model), {"name": "k"}, ROOT)
+    x = np.random.default_rng(0).random((2, 28, 28)).astype(np.float32)
+    a, b = ours.hidden_activations(x), theirs.hidden_activations(x)
+    assert [n for n, _ in a] == [n for n, _ in b] == ["relu_1", "relu_2", "relu_dense"]
+    for (_, u), (_, v) in zip(a, b):
+        np.testing.assert_allclose(u, v, atol=1e-4)

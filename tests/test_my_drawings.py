@@ -442,3 +442,26 @@ def test_a_missing_or_empty_drawings_folder_is_a_clear_error(tmp_path, capsys, m
     error = capsys.readouterr().err
     assert "--my-drawings" in error and str(folder) in error and message in error
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("change", [lambda d: d["strokes"][0][0].__setitem__(0, 10 ** 400),
+                                    lambda d: d.__setitem__("widths", [10 ** 400] * len(d["strokes"])),
+                                    lambda d: d.__setitem__("created", "0001-01-01T00:00:00+14:00")])
+def test_numbers_out_of_range_are_refused_for_that_file_alone(tmp_path, change):
+    """Found in review: an integer of 400 digits (valid JSON) made float() overflow and took the whole
+    folder down; a time that cannot be expressed in UTC broke saving during an import."""
+    from workbench.data.my_drawings import LabelledDrawing, load_folder, save_drawing
+    good = save_drawing(tmp_path, LabelledDrawing.from_strokes(1, [([(140, 40), (140, 240)], 18)]))
+    bad = save_drawing(tmp_path, LabelledDrawing.from_strokes(7, [([(70, 60), (210, 55), (130, 240)], 18)]))
+    document = json.loads(bad.read_text())
+    change(document)
+    bad.write_text(json.dumps(document))
+    drawings, problems = load_folder(tmp_path)
+    assert [d.path for d in drawings] == [good]
+    assert list(problems) == [bad]
+
+
+def test_a_stroke_dragged_far_outside_the_canvas_can_still_be_kept(tmp_path):
+    from workbench.data.my_drawings import LabelledDrawing, load_drawing, save_drawing
+    drawing = LabelledDrawing.from_strokes(1, [([(140, 40), (140, 240), (140, 5000)], 18)])
+    assert load_drawing(save_drawing(tmp_path, drawing)).label == 1

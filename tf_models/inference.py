@@ -70,8 +70,8 @@ class CompiledModel:
         return grad.numpy(), float(loss)
 
     def hidden_activations(self, images: np.ndarray) -> list[tuple[str, np.ndarray]]:
-        """(layer name, its output for the batch) for each layer between input and output that computes
-        something a person would look at (Dense and Conv2D after their activation, pooling)."""
+        """(layer name, its output for the batch) for every non-linearity between input and output: Dense and
+        Conv2D layers with a non-linear activation, and Activation layers (the rule of every adapter)."""
         if self._hidden is None:
             return []
         outputs = self._hidden(tf.constant(images))
@@ -80,7 +80,7 @@ class CompiledModel:
 
 
 def _shows_activity(layer: keras.layers.Layer) -> bool:
-    """Layers whose output is a hidden representation: activations after Dense/Conv, and pooling."""
-    if isinstance(layer, keras.layers.Dense):
+    """A non-linearity: an Activation/ReLU layer, or a Dense/Conv2D layer with a non-linear activation."""
+    if isinstance(layer, (keras.layers.Dense, keras.layers.Conv2D)):
         return keras.activations.serialize(layer.activation) not in ("linear",)
     return isinstance(layer, (keras.layers.Activation, keras.layers.ReLU))

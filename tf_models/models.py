@@ -1,6 +1,7 @@
-"""The Keras models, each made by a function of its hyperparameters and returned compiled.
+"""The Keras models, each made by a function of its hyperparameters and returned uncompiled
+(`compile_model` adds the optimizer and loss, `optimizer_from` reads the recipes' optimizer settings).
 
-The two MLPs are the twins of the scratch networks: same layers, same
+The MLPs and the CNN are the twins of the scratch networks: same layers, same
 initialisation distributions, same cost and the same optimizer formulas, so
 a difference in results comes from the framework, not the recipe. Inputs are
 (n, 28, 28) float32 images in [0, 1], like every model in the workbench.

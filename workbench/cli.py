@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import tempfile
+from pathlib import Path
 
 
 def positive_int(text: str) -> int:
@@ -39,3 +41,18 @@ def _whole_number(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def check_writable(folder: Path) -> None:
+    """Before long work: could files be written into `folder`? Nothing is created: a folder that does
+    not exist yet is judged by its nearest existing parent. OSError saying why not."""
+    folder = Path(folder)
+    existing = next(p for p in (folder, *folder.parents) if p.exists() or p == Path(p.anchor or "."))
+    if not existing.is_dir():
+        raise OSError(f"{folder} is a file, not a folder" if existing == folder else
+                      f"cannot create {folder}: {existing} is a file, not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as e:
+        raise OSError(f"cannot write into {existing}: {e.strerror or e}") from None

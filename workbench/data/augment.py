@@ -585,7 +585,7 @@ def _check_images(images: Any, name: str) -> np.ndarray:
     if images.dtype != np.float32:
         raise ValueError(
             f"{name} must be float32 in [0, 1], got {images.dtype}; convert uint8 MNIST pixels with "
-            f"workbench.data.pixels_to_float, other floats with .astype(np.float32)"
+            f"workbench.data.mnist.pixels_to_float, other floats with .astype(np.float32)"
         )
     if images.ndim == 2 and images.shape[1] == N_PIXELS:
         batch = images.reshape(len(images), IMAGE_SIZE, IMAGE_SIZE)

@@ -87,8 +87,9 @@ class LabelledDrawing:
                      canvas: int = CANVAS, created: str | None = None) -> LabelledDrawing:
         """A drawing from (points, width) pairs, as `gui.drawing.Drawing.strokes` holds them."""
         points, widths = [], []
+        low, high = -REACH * canvas, (1 + REACH) * canvas     # a drag may leave the canvas; keep it in reach
         for stroke, width in strokes:
-            points.append([(float(x), float(y)) for x, y in stroke])
+            points.append([(min(max(float(x), low), high), min(max(float(y), low), high)) for x, y in stroke])
             widths.append(width)
         return cls(label, points, widths, canvas, created or now())
 
@@ -134,6 +135,13 @@ def _checked(document: Any, where: str) -> LabelledDrawing:
 
     Raises DrawingFileError(f"{where}: what is wrong").
     """
+    try:
+        return _checked_fields(document, where)
+    except OverflowError:       # JSON integers have no limit: 10**400 cannot become a float coordinate
+        raise DrawingFileError(f"{where}: holds a number too large to be a coordinate or a width") from None
+
+
+def _checked_fields(document: Any, where: str) -> LabelledDrawing:
     def fail(why: str) -> DrawingFileError:
         return DrawingFileError(f"{where}: {why}")
 
@@ -161,6 +169,10 @@ def _checked(document: Any, where: str) -> LabelledDrawing:
         raise fail(f"created must be an ISO 8601 time such as 2026-11-25T10:00:00+00:00, got {created!r}") from None
     if moment.tzinfo is None:
         raise fail(f"created must say its time zone (such as +00:00), got {created!r}")
+    try:
+        moment.astimezone(datetime.timezone.utc)          # saving names files by the UTC time
+    except OverflowError:
+        raise fail(f"created is out of range in UTC: {created!r}") from None
 
     strokes = _checked_strokes(document["strokes"], canvas, fail)
 

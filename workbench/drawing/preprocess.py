@@ -10,7 +10,7 @@ its accuracy collapses. `prepare` does the three steps; `plain_resize` is the
 naive alternative, kept so the workbench can show a learner the difference.
 
 Conventions: every function returns float32 pixels in [0, 1] with ink high
-(1.0 = full ink), the same as `workbench.data.pixels_to_float(mnist_images)`.
+(1.0 = full ink), the same as `workbench.data.mnist.pixels_to_float(mnist_images)`.
 Pure functions, no Tk: the GUI draws the same strokes on its Tk canvas and,
 with `draw_stroke`, on an off-screen Pillow mirror that it hands to `prepare`.
 A user's picture file is read with `open_picture` (upright, by its EXIF orientation),

@@ -76,15 +76,19 @@ class Adapter(ABC):
 
     @abstractmethod
     def hidden_activations(self, model: Any, images: np.ndarray) -> list[tuple[str, np.ndarray]]:
-        """(layer name, activations) for each hidden layer: (n, units) for dense, (n, h, w, channels) for conv."""
+        """(layer name, activations) of every non-linearity before the output layer (an activation layer, or a
+        dense/conv layer with a non-linear activation), in order: (n, units) for dense, (n, h, w, channels) for
+        conv. Twins built from one recipe give the same list."""
 
     @abstractmethod
     def save(self, model: Any, path: Path, metadata: dict) -> Path:
-        """Write the model's JSON (with `metadata`) and weights file together; returns the JSON path."""
+        """Write the model's JSON and weights file together (both or neither); returns the JSON path.
+        The JSON holds `metadata` plus "format" (one of file_formats), "architecture" (at least `describe`'s
+        summary and parameter_count) and "model_file" ({"file": the weights file's name, "sha256"})."""
 
     @abstractmethod
     def load(self, path: Path) -> tuple[Any, dict]:
-        """(model, metadata) from a JSON written by `save`; raises scratch.files.ModelFileError."""
+        """(model, metadata) from a JSON written by `save`; raises ModelUnavailable saying why not."""
 
     @abstractmethod
     def describe(self, model: Any) -> dict:

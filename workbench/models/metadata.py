@@ -16,9 +16,18 @@ Files of format_version 1 (the first shipped models) kept these facts in framewo
 
 from __future__ import annotations
 
+import math
+
 from scratch.history import History
 
 SCHEMA_VERSION = 2
+_NUMBERS = {   # numbers readers compute with; anything else there becomes None (unknown)
+    "metrics": ("test_accuracy", "test_errors", "best_validation_accuracy", "training_seconds", "epochs_run",
+                "best_epoch"),
+    "architecture": ("parameter_count",),
+    "training": ("epochs_requested", "epochs_run", "best_epoch", "batch_size", "time_budget_seconds",
+                 "training_samples", "seconds"),
+}
 _SECTIONS = ("training", "metrics", "history", "recipe", "data", "architecture", "versions", "model_file")
 TRAINING_KEYS = ("epochs_requested", "epochs_run", "best_epoch", "stop_reason", "optimizer", "batch_size",
                  "augment", "time_budget_seconds", "training_samples", "seconds")
@@ -38,6 +47,12 @@ def normalized(document: dict) -> dict:
     Informative fields of the wrong type (a hand-edited file) are dropped, so readers can trust their types."""
     document = {key: value for key, value in document.items()
                 if not (key in _SECTIONS and not isinstance(value, dict))}
+    for section, keys in _NUMBERS.items():
+        if isinstance(document.get(section), dict):
+            document[section] = {key: (_number(value) if key in keys else value)
+                                 for key, value in document[section].items()}
+    if isinstance(document.get("history"), dict) and not _history_ok(document["history"]):
+        del document["history"]
     if isinstance(document.get("training"), dict):
         return document
     recipe = document.get("recipe") if isinstance(document.get("recipe"), dict) else {}
@@ -80,3 +95,16 @@ def _v1_keras_optimizer(recipe: dict) -> dict | None:
     if name == "momentum":
         optimizer.update(momentum=model.get("momentum", 0.9), nesterov=False)
     return optimizer
+
+
+def _number(value: object) -> int | float | None:
+    """A finite number from a file, or None: text, NaN, infinity, booleans and containers are not numbers."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value if isinstance(value, int) or math.isfinite(value) else None
+
+
+def _history_ok(history: dict) -> bool:
+    """Per-epoch lists of numbers (what plots draw); a hand-edited history of another shape is dropped."""
+    lists = [value for key, value in history.items() if key not in ("best_epoch", "stop_reason")]
+    return all(isinstance(v, list) and all(_number(x) is not None for x in v) for v in lists)

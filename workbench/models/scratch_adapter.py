@@ -43,7 +43,10 @@ class ScratchAdapter(Adapter):
 
     def hidden_activations(self, model: Any, images: np.ndarray) -> list[tuple[str, np.ndarray]]:
         if not isinstance(model, scratch.Network):
-            return [(name, out) for name, out in model.activations(images)[:-1]]
+            # The adapters' common rule: the output of every non-linearity before the output layer.
+            outputs = model.activations(images)
+            return [(name, out) for layer, (name, out) in zip(model.layers[:-1], outputs[:-1])
+                    if _is_nonlinearity(layer)]
         a, shown = images.reshape(len(images), -1).astype(model.dtype), []
         for layer, (w, b, activation) in enumerate(zip(model.weights[:-1], model.biases, model.activations),
                                                    start=1):
@@ -68,3 +71,12 @@ class ScratchAdapter(Adapter):
 
     def describe(self, model: Any) -> dict:
         return {"summary": model.describe(), "parameter_count": model.parameter_count}
+
+
+def _is_nonlinearity(layer: Any) -> bool:
+    """An Activation layer, or a Dense/Conv2D layer with a non-linear activation of its own."""
+    from scratch.layers import Activation, Conv2D, Dense
+    if isinstance(layer, Activation):
+        return True
+    activation = getattr(layer, "activation", None)      # scratch's Conv2D has none: ReLU is its own layer
+    return isinstance(layer, (Dense, Conv2D)) and getattr(activation, "name", "linear") != "linear"

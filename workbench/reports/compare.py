@@ -38,13 +38,13 @@ from workbench.data.real_drawings import (DRAWN_FRACTION, ENV_VAR, UCI_PAGE, Rea
                                           load_real_drawings)
 from workbench.reports.evaluate import (Scores, evaluate_drawings, group_accuracy, latency_seconds, mistakes,
                                         predict_in_batches, score, throughput, wilson_interval)
-from workbench.cli import positive_int
+from workbench.cli import check_writable, positive_int
 from scratch.files import atomic_open, timestamp, write_json
 from scratch.history import History
 from workbench.reports.plots import save_figure, training_curves
 from workbench.drawing.preprocess import DEFAULT_WIDTH, to_mnist
 from scratch.progress import ProgressBar
-from workbench.models.registry import DEFAULT_FOLDER, Classifier, load_all
+from workbench.models.registry import DEFAULT_FOLDER, Classifier, check_folder, load_all
 
 DEFAULT_OUT = Path("reports")
 DRAWN_SEED = 1234          # fixed, so every run (and every model) sees the same drawings
@@ -693,6 +693,12 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     progress = not args.quiet
+    try:
+        check_folder(args.folder)
+        check_writable(args.out)
+    except OSError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     mine = None
     if args.my_drawings is not None:
         try:
