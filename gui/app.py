@@ -468,6 +468,9 @@ class App:
             self.why_caption.set("" if not self.show_why.get() else "Draw a digit to see why.")
         self._show_compare_maps()
         self.inside.show(expl, "" if expl is not None else "Draw a digit to look inside the chosen model.")
+        if expl is not None and expl.errors:
+            name, why = next(iter(expl.errors.items()))
+            self.status.set(f"Could not explain {name}'s answer: {why}")
         self.views_updated += 1
 
     def _show_outputs(self) -> None:

@@ -51,6 +51,7 @@ class MyDrawingsPanel(ttk.Frame):
         self._background, self._open_drawing, self._say = run_in_background, open_drawing, say
         self.result: Evaluated | None = None
         self.updates = 0
+        self._requested = 0
         self.summary = tk.StringVar(value=f"Keep drawings with the \"This is a\" buttons; they go to {folder}/.")
         top = ttk.Frame(self)
         top.grid(row=0, column=0, columnspan=2, sticky="ew")
@@ -82,7 +83,13 @@ class MyDrawingsPanel(ttk.Frame):
         """Read the folder and evaluate every ready model, in the background."""
         classifiers = list(self._classifiers().values())
         self.summary.set(f"Reading {self.folder}/ and evaluating {len(classifiers)} model(s)…")
-        self._background(lambda: evaluate_folder(self.folder, classifiers), self.show)
+        self._requested += 1
+        request = self._requested
+
+        def done(result) -> None:
+            if request == self._requested:       # an older refresh finishing late must not replace a newer one
+                self.show(result)
+        self._background(lambda: evaluate_folder(self.folder, classifiers), done)
 
     def ask_import(self) -> None:
         source = filedialog.askdirectory(parent=self, title="Import drawings from…")
@@ -123,7 +130,10 @@ class MyDrawingsPanel(ttk.Frame):
             return
         self.result = result
         counts = counts_per_digit(result.drawings) if result.drawings else np.zeros(10, int)
-        left_out = f"; {len(result.problems)} file(s) left out" if result.problems else ""
+        left_out = ""
+        if result.problems:
+            path, why = next(iter(result.problems.items()))
+            left_out = f"; {len(result.problems)} file(s) left out (e.g. {Path(path).name}: {why})"
         self.summary.set(f"{len(result.drawings)} drawing(s) in {self.folder}/{left_out}. Per digit: "
                          + "  ".join(f"{d}: {counts[d]}" for d in range(10)))
         self.table.delete(*self.table.get_children())
