@@ -54,7 +54,8 @@ def paths(digits: dict[int, np.ndarray], variant: str):
         yield seed, styled_path(image, variant, np.random.default_rng(seed))
 
 
-def render(path: PenPath, seed: int, thickness=THIN):
+def render(path: PenPath, seed: int, thickness: tuple[float, float] = THIN) -> styles.Rendering:
+    """The path on a canvas with no hand jitter, so its parts lie exactly where Rendering.map puts them."""
     return render_path(path, np.random.default_rng(100 + seed), thickness=thickness, hand_jitter=0.0)
 
 
@@ -80,7 +81,8 @@ def test_every_variant_draws_a_digit_that_to_mnist_prepares(digits, variant):
         rendering = render_path(path, np.random.default_rng(seed))
         assert rendering.canvas.shape == (280, 280) and rendering.canvas.dtype == np.uint8
         assert set(np.unique(rendering.canvas)) == {0, 255}
-        border = np.concatenate([rendering.canvas[0], rendering.canvas[-1], rendering.canvas[:, 0], rendering.canvas[:, -1]])
+        canvas = rendering.canvas
+        border = np.concatenate([canvas[0], canvas[-1], canvas[:, 0], canvas[:, -1]])
         assert (border == 255).all(), "the drawing stays on the canvas"
         prepared = prepare(rendering.canvas)
         assert not prepared.empty, f"{variant} seed {seed}: {prepared.message}"
@@ -99,12 +101,15 @@ def test_one_flag_starts_at_the_top_and_goes_left_of_the_stem(digits):
         assert np.allclose(flag[-1], top) and top[1] == stem[:, 1].min(), "the flag joins the stem at its top"
         assert np.allclose(path.strokes[0][0], flag[0]), "drawn in one stroke from the flag's tip"
         tip = flag[0]
-        assert tip[1] > top[1] + 1, "the flag goes down from the top"
+        assert tip[1] > top[1], "the flag goes down from the top (at least a little)"
         # Left of the stem's line, by a good part of the flag's length (the stem leans, so not just x).
         down = (bottom - top) / height
         left_of_stem = (tip - top) @ np.array([-down[1], down[0]])     # (0, 1) down -> (-1, 0) left
-        assert left_of_stem > 0.1 * height
-        assert 0.1 * height < math.dist(tip, top) < 0.65 * height
+        length = math.dist(tip, top)
+        assert left_of_stem > 0.45 * length               # 30 degrees or more off the stem
+        assert 0.14 * height < length < 0.61 * height
+        if length > 0.35 * height:                        # a long flag is steep: not a 7's top bar
+            assert (tip[1] - top[1]) > math.sin(math.radians(19)) * length
         assert inked(render(path, seed), flag).all()
 
 
@@ -172,7 +177,8 @@ def test_four_open_leaves_its_top_open_and_four_closed_closes_it(digits):
         assert stem[-1, 1] > bar[:, 1].max(), "the stem goes on below the crossbar"
     for seed, path in paths(digits, "four_closed"):
         diagonal, bar, stem = path.parts["diagonal"], path.parts["crossbar"], path.parts["stem"]
-        inside = (diagonal[0] + diagonal[-1] + np.array([x_at(stem, bar[0, 1]), bar[0, 1]])) / 3   # the triangle's middle
+        # The middle of the triangle: apex, corner, and where the crossbar meets the stem.
+        inside = (diagonal[0] + diagonal[-1] + np.array([x_at(stem, bar[0, 1]), bar[0, 1]])) / 3
         rendering = render(path, seed)
         assert not inked(rendering, inside[None])[0]
         assert not open_to_the_edge(rendering, rendering.map(inside[None])[0]), f"seed {seed}: top open"
@@ -233,10 +239,14 @@ def test_polygonal_paths_have_few_directions(digits):
     for seed, image in enumerate(digits[0]):
         smooth = styles._skeleton_path(styles.digit_skeletons(image[None])[0])
         polygon = styled_path(image, "polygonal", np.random.default_rng(seed))
-        assert direction_bins(smooth) >= 30, "a smooth 0 heads (almost) every way"
+        assert direction_bins(smooth) >= 24, "a smooth 0 heads most ways"
+        # A few straight sides: one per 15% or more of the digit's size along each branch (the
+        # spacing is 20% to 45%, each corner moved by up to a quarter of it), and one more per branch.
         sides = sum(len(s) - 1 for s in polygon.strokes)
-        assert 4 <= sides <= 16, "a few straight sides"
+        length = sum(styles._arc_length(s)[-1] for s in smooth.strokes)
+        assert 4 <= sides <= length / (0.15 * smooth.size()) + len(smooth.strokes)
         assert direction_bins(polygon) <= sides, "each side one direction"
+        assert direction_bins(polygon) < 2 / 3 * direction_bins(smooth)
         lengths = np.concatenate([np.hypot(*np.diff(s, axis=0).T) for s in polygon.strokes])
         assert np.median(lengths) > 0.12 * smooth.size(), "long sides: a slow pen's samples, not a curve's"
         # Its corners lie on the digit's own path.

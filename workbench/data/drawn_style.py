@@ -62,6 +62,16 @@ def to_drawings(images: np.ndarray, seed: int = 0, size: int = 280,
     return drawings
 
 
+def digit_skeletons(images: np.ndarray) -> np.ndarray:
+    """(n, 28, 28) uint8 digits (ink high) -> (n, 84, 84) bool skeletons: the paths a pen followed.
+
+    Steps 1 and 2 of `to_drawings`, for other pen-path tools (workbench.data.styles) to start from
+    the same skeletons: a skeleton pixel (row, col) is the point (x, y) = (col, row) at UPSCALE x
+    MNIST's resolution.
+    """
+    return skeletonize(_upscaled_shapes(_check_images(images)))
+
+
 def _check_images(images: object) -> np.ndarray:
     if not isinstance(images, np.ndarray):
         raise ValueError(f"images must be a NumPy array of shape (n, 28, 28), got {type(images).__name__}")
