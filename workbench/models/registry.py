@@ -28,6 +28,7 @@ from workbench.models.metadata import normalized
 
 DEFAULT_FOLDER = Path("saved_networks")
 MANIFEST = "manifest.json"
+CALIBRATION = "calibration.json"    # written by python -m workbench.reports.calibration: not a model
 UNKNOWN = "unknown"                 # the framework of a file that is not a usable model
 MAX_JSON_BYTES = 16 * 1024 * 1024   # model metadata is kilobytes; a huge "JSON" is not one of ours
 
@@ -85,7 +86,9 @@ def available_models(folder: str | os.PathLike = DEFAULT_FOLDER) -> list[ModelIn
     candidates = sorted(folder.glob("*.json")) + sorted(p for suffix in BY_WEIGHTS_SUFFIX
                                                          for p in folder.glob(f"*{suffix}"))
     for path in candidates:
-        if path.name == MANIFEST or path.resolve() in listed or path.with_suffix(".json").resolve() in listed:
+        if path.name in (MANIFEST, CALIBRATION):
+            continue
+        if path.resolve() in listed or path.with_suffix(".json").resolve() in listed:
             continue
         if path.suffix != ".json" and path.with_suffix(".json").exists():
             continue   # its .json describes it

@@ -1,0 +1,249 @@
+"""Temperature scaling, the "sure" threshold, risk-coverage, SureRule, and the drawn-letters check set.
+
+Fast and self-contained: synthetic probabilities, no MNIST, no trained model.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from scratch.files import json_text
+from workbench.data.letters import GLYPHS, LETTERS, letter_images, letter_strokes
+from workbench.drawing.preprocess import prepare, render_strokes
+from workbench.models.registry import CALIBRATION, available_models
+from workbench.reports.calibration import (SureRule, main, calibrate, choose_threshold, expected_calibration_error,
+                                           fit_rule, fit_temperature, negative_log_likelihood, risk_at_coverage,
+                                           risk_coverage, today_combined, today_single)
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def synthetic(n: int = 20000, true_t: float = 2.5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Outputs softmax(T * z) whose labels are drawn from softmax(z): over-confident by exactly T."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(0, 2.0, (n, 10))
+    truth = softmax(z)
+    labels = (truth.cumsum(axis=1) > rng.random((n, 1))).argmax(axis=1)
+    return softmax(true_t * z), labels
+
+
+def test_fit_temperature_recovers_a_known_temperature():
+    p, labels = synthetic(true_t=2.5)
+    assert fit_temperature(p, labels) == pytest.approx(2.5, rel=0.05)
+    p, labels = synthetic(true_t=0.5, seed=1)                # under-confident: T below 1
+    assert fit_temperature(p, labels) == pytest.approx(0.5, rel=0.05)
+
+
+def test_fit_temperature_minimises_the_nll():
+    p, labels = synthetic(n=3000, true_t=3.0, seed=2)
+    T = fit_temperature(p, labels)
+    best = negative_log_likelihood(p, labels, T)
+    for other in (T * 0.9, T * 1.1, 1.0):
+        assert best <= negative_log_likelihood(p, labels, other) + 1e-9
+
+
+def test_calibration_lowers_the_ece_of_over_confident_outputs():
+    p, labels = synthetic(true_t=3.0, seed=3)
+    before = expected_calibration_error(p, labels)
+    after = expected_calibration_error(calibrate(p, fit_temperature(p, labels)), labels)
+    assert before > 0.05
+    assert after < before / 3
+
+
+def test_calibrate_keeps_the_answer_and_normalises_sigmoid_outputs():
+    rng = np.random.default_rng(4)
+    sigmoid = rng.random((50, 10))                               # rows do not sum to 1
+    calibrated = calibrate(sigmoid, 2.0)
+    assert np.allclose(calibrated.sum(axis=1), 1)
+    assert (calibrated.argmax(axis=1) == sigmoid.argmax(axis=1)).all()
+    assert np.allclose(calibrate(sigmoid, 1.0), sigmoid / sigmoid.sum(axis=1, keepdims=True))
+
+
+def test_ece_by_hand():
+    # two images at confidence 0.9 (bin 13 of 15), one right, one wrong: |0.5 - 0.9| = 0.4
+    p = np.full((2, 10), 0.1 / 9)
+    p[:, 0] = 0.9
+    assert expected_calibration_error(p, np.array([0, 1])) == pytest.approx(0.4)
+
+
+def test_risk_coverage_on_a_tiny_example():
+    confidence = np.array([0.9, 0.5, 0.8, 0.7, 0.6])
+    correct = np.array([True, False, True, False, True])
+    coverage, risk = risk_coverage(confidence, correct)
+    # most confident first: 0.9 R, 0.8 R, 0.7 W, 0.6 R, 0.5 W
+    assert np.allclose(coverage, [0.2, 0.4, 0.6, 0.8, 1.0])
+    assert np.allclose(risk, [0, 0, 1 / 3, 1 / 4, 2 / 5])
+    assert risk_at_coverage(coverage, risk, 0.5) == pytest.approx(1 / 3)
+    assert risk_at_coverage(coverage, risk, 1.0) == pytest.approx(0.4)
+
+
+def test_risk_coverage_takes_ties_together():
+    coverage, risk = risk_coverage([0.9, 0.7, 0.7, 0.5], [True, True, False, True])
+    assert np.allclose(coverage, [0.25, 0.75, 1.0])
+    assert np.allclose(risk, [0, 1 / 3, 1 / 4])
+
+
+def test_threshold_is_the_smallest_with_selective_error_within_the_limit():
+    confidence = np.array([0.99, 0.95, 0.9, 0.8, 0.7, 0.6])
+    correct = np.array([True, True, True, False, True, True])
+    # selective errors at t = 0.99 .. 0.6: 0, 0, 0, 1/4, 1/5, 1/6
+    assert choose_threshold(confidence, correct, max_risk=0.0) == 0.9
+    assert choose_threshold(confidence, correct, max_risk=0.2) == 0.6      # 1/5 and 1/6 are within 0.2
+    assert choose_threshold(confidence, correct, max_risk=0.18) == 0.6     # 1/6 only; the smallest wins
+    assert choose_threshold(confidence, correct, max_risk=0.3) == 0.6
+    # nothing qualifies: a threshold above every confidence, so nothing is sure
+    t = choose_threshold([0.9, 0.8], [False, True], max_risk=0.1)
+    assert t > 0.9
+
+
+def test_fit_rule_and_combined_rule():
+    p, labels = synthetic(n=4000, true_t=2.0, seed=5)
+    q, _ = synthetic(n=4000, true_t=2.0, seed=5)
+    rule = fit_rule({"a": p, "b": q}, labels, max_risk=0.05)
+    digit, confidence, sure = rule.combined({"a": p, "b": q})
+    assert sure.any()
+    assert (digit[sure] != labels[sure]).mean() <= 0.05
+    assert rule.threshold == pytest.approx(confidence[sure].min())
+    d1, c1, s1 = rule.single("a", p)
+    assert (d1[s1] != labels[s1]).mean() <= 0.05
+
+
+def test_sure_rule_round_trips_through_json():
+    rule = SureRule({"m1": 1.5, "m2": np.float64(0.8)}, 0.97, {"m1": 0.95, "m2": 0.99}, fitted_on="synthetic")
+    document = json.loads(json_text(rule.to_dict()))
+    again = SureRule.from_dict(document)
+    assert again == rule
+    assert isinstance(again.temperatures["m2"], float)
+    with pytest.raises(ValueError, match="format"):
+        SureRule.from_dict({"temperatures": {"m": 1.0}, "threshold": 0.9})
+    with pytest.raises(ValueError, match="temperature"):
+        SureRule.from_dict({**document, "temperatures": {"m": -1}})
+    with pytest.raises(ValueError, match="threshold"):
+        SureRule.from_dict({**document, "threshold": float("nan")})
+
+
+def test_today_rule_matches_gui_verdict():
+    from gui.verdict import opinion
+    rng = np.random.default_rng(6)
+    a, b = rng.random((200, 10)) ** 4, rng.random((200, 10)) ** 4
+    digit, sure = today_single(a)
+    for row, d, s in zip(a, digit, sure):
+        view = opinion(row)
+        assert (view.digit, view.sure) == (d, s)
+    combined_digit, combined_sure = today_combined({"a": a, "b": b})
+    agree = a.argmax(axis=1) == b.argmax(axis=1)
+    assert (combined_sure == (agree & today_single(a)[1] & today_single(b)[1])).all()
+
+
+@pytest.mark.parametrize("bad, match", [
+    (np.ones((3, 9)), "shape"),
+    (np.ones(10), "shape"),
+    (np.full((2, 10), np.nan), "NaN"),
+    (-np.ones((2, 10)), "negative"),
+])
+def test_bad_probabilities_are_refused(bad, match):
+    labels = np.zeros(len(bad), np.int64)
+    with pytest.raises(ValueError, match=match):
+        fit_temperature(bad, labels)
+    with pytest.raises(ValueError, match=match):
+        calibrate(bad, 1.0)
+
+
+@pytest.mark.parametrize("labels, match", [
+    (np.array([0, 10]), "0 to 9"),
+    (np.array([0, -1]), "0 to 9"),
+    (np.array([0.5, 1.0]), "whole"),
+    (np.array([0, 1, 2]), "shape"),
+    (np.array(["a", "b"]), "whole"),
+])
+def test_bad_labels_are_refused(labels, match):
+    p = np.full((2, 10), 0.1)
+    with pytest.raises(ValueError, match=match):
+        fit_temperature(p, labels)
+    with pytest.raises(ValueError, match=match):
+        expected_calibration_error(p, labels)
+
+
+def test_other_bad_inputs_are_refused():
+    p = np.full((2, 10), 0.1)
+    for T in (0, -1.0, float("nan"), float("inf"), "2"):
+        with pytest.raises(ValueError, match="temperature"):
+            calibrate(p, T)
+    with pytest.raises(ValueError, match="at least one"):
+        fit_temperature(np.zeros((0, 10)), np.zeros(0, np.int64))
+    with pytest.raises(ValueError, match="correct"):
+        risk_coverage([0.9, 0.8], [True])
+    with pytest.raises(ValueError, match="NaN"):
+        risk_coverage([0.9, np.nan], [True, False])
+    with pytest.raises(ValueError, match="bins"):
+        expected_calibration_error(p, [0, 1], bins=0)
+
+
+# --- the drawn letters -------------------------------------------------------------------------------
+
+def test_letters_are_the_ones_asked_for():
+    assert "".join(LETTERS) == "ACEFHKMNPRUVWXacefhkmnruvwx"
+
+
+def test_letter_images_are_deterministic_per_seed():
+    first, names = letter_images(2, 11)
+    again, names_again = letter_images(2, np.random.default_rng(11))
+    other, _ = letter_images(2, 12)
+    assert first.shape == (2 * len(LETTERS), 28, 28) and first.dtype == np.float32
+    assert names == names_again == [x for x in LETTERS for _ in range(2)]
+    assert np.array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
+def test_every_glyph_renders_a_letter_to_mnist_accepts():
+    images, names = letter_images(1, 3)
+    rng = np.random.default_rng(3)
+    for letter, image in zip(names, images):
+        strokes, pen = letter_strokes(letter, rng)
+        prepared = prepare(render_strokes(strokes, (280, 280), pen))
+        assert not prepared.empty, letter
+        assert np.array_equal(prepared.pixels, image), letter    # letter_images is exactly this path
+        assert image.shape == (28, 28) and 0 <= image.min() and image.max() <= 1
+        assert (image > 0.5).sum() >= 20, letter                  # a real stroke, not a speck
+        rows, cols = np.nonzero(image > 0.1)
+        assert max(np.ptp(rows), np.ptp(cols)) >= 15, letter         # scaled to MNIST's 20-pixel box
+
+
+def test_samples_vary_and_letters_differ():
+    images, names = letter_images(3, 5)
+    per_letter = images.reshape(len(LETTERS), 3, 28, 28)
+    for letter, samples in zip(LETTERS, per_letter):
+        assert not np.array_equal(samples[0], samples[1]), letter
+    # the mean image of each letter differs from every other letter's
+    means = per_letter.mean(axis=1).reshape(len(LETTERS), -1)
+    distance = np.linalg.norm(means[:, None] - means[None], axis=2)
+    np.fill_diagonal(distance, np.inf)
+    assert distance.min() > 0.5
+    # the glyphs themselves are all different shapes
+    shapes = {json.dumps(np.round(np.concatenate([np.asarray(s) for s in g]), 1).tolist()) for g in GLYPHS.values()}
+    assert len(shapes) == len(GLYPHS)
+
+
+def test_unknown_letters_and_bad_counts_are_refused():
+    with pytest.raises(ValueError, match="glyph"):
+        letter_images(1, 0, letters=("A", "Q"))
+    with pytest.raises(ValueError, match="count_per_letter"):
+        letter_images(-1, 0)
+    with pytest.raises(ValueError, match="rng"):
+        letter_images(1, "seed")
+
+
+def test_the_registry_does_not_list_calibration_json_as_a_model(tmp_path):
+    (tmp_path / CALIBRATION).write_text(json_text(SureRule({"m": 1.0}, 0.9).to_dict()))
+    assert available_models(tmp_path) == []
+
+
+def test_the_command_stops_with_a_message_when_the_models_folder_is_missing(tmp_path, capsys):
+    assert main(["--models-dir", str(tmp_path / "nowhere")]) == 2
+    assert "nowhere" in capsys.readouterr().err
