@@ -52,7 +52,7 @@ def display():
     One for the session, not one per test file: Tk keeps its connection to every display it has used
     until the process ends, so a server stopped between files would be a fatal X error at the next
     window update in a later file."""
-    import tkinter as tk
+    tk = pytest.importorskip("tkinter", reason="tkinter is not installed (Debian/Ubuntu: apt install python3-tk)")
     if os.environ.get("DISPLAY") and _tk_opens(tk):
         yield os.environ["DISPLAY"]
         return

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from gui_helpers import pump
 from workbench.drawing.preprocess import render_strokes, to_mnist
 from workbench.models.registry import available_models, load_model
 
@@ -42,16 +43,6 @@ def open_app(folder: Path, wait_for_models: bool = True):
     app = App(root, folder, my_drawings=Path(tempfile.mkdtemp(prefix="my-drawings-")) / "my_drawings")
     pump(root, lambda: app.models and (not wait_for_models or not app.loading), timeout=180)
     return root, app
-
-
-def pump(root, condition, timeout: float = 30.0) -> None:
-    """Run the Tk event loop until `condition()` holds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("the window did not get there in time")
-        root.update()
-        time.sleep(0.005)
 
 
 def draw(root, app, strokes) -> None:

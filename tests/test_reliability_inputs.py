@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from gui.drawing import CANVAS_SIZE, Drawing
-from test_gui import pump  # the display fixture comes from conftest.py
+from gui_helpers import pump  # the display fixture comes from conftest.py
 from workbench.drawing.preprocess import prepare, render_strokes, to_mnist
 
 SEVEN = [[(40, 40), (240, 40), (120, 250)]]
