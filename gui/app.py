@@ -35,6 +35,7 @@ from gui.my_drawings_panel import MyDrawingsPanel
 from gui.model_state import LOADING, READY, ModelBoard
 from gui.verdict import Opinion, agreement, opinion, single_verdict
 from scratch.files import atomic_path
+from workbench.data.my_drawings import LabelledDrawing, save_drawing
 from workbench.drawing.preprocess import DEFAULT_WIDTH, Prepared, open_picture, prepare
 from workbench.models.adapter import Classifier
 from workbench.models.frameworks import adapter_for
@@ -576,7 +577,6 @@ class App:
 
     def label_drawing(self, label: int) -> Path | None:
         """Keep the drawing with its true label in the my-drawings folder, whatever the models said."""
-        from workbench.data.my_drawings import LabelledDrawing, save_drawing
         if self.drawing.background is not None:
             # Only strokes are kept; the models saw the picture too, so a kept file would not be what they saw.
             self.status.set("Only drawings can be kept, not opened pictures: clear the canvas (Esc) and draw.")

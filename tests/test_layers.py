@@ -86,7 +86,7 @@ def test_no_lower_layer_imports_a_higher_one():
     assert not violations, "\n".join(violations)
 
 
-def test_the_checker_can_fail(tmp_path, monkeypatch):
+def test_the_checker_can_fail(tmp_path):
     """The rule above is not vacuous: a scratch file importing workbench is caught."""
     bad = tmp_path / "bad.py"
     bad.write_text("import numpy\nfrom workbench.models.registry import load_model\n")

@@ -15,6 +15,8 @@ The randomness comes from `seed` alone: the same digits and seed give the same d
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 from PIL import Image
 
@@ -40,9 +42,8 @@ def to_drawings(images: np.ndarray, seed: int = 0, size: int = 280,
     images = _check_images(images)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise ValueError(f"seed must be an integer, got {seed!r}")
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 28:
-        raise ValueError(f"size must be a whole number of pixels, at least 28, got {size!r}")
-    low, high = _check_thickness(thickness)
+    size = check_size(size)
+    low, high = check_thickness(thickness)
     # One row of uniform random numbers per digit, drawn up front: a digit's drawing depends
     # on the seed and its position in `images` only, so to_drawings(images[:k]) is the first
     # k drawings of to_drawings(images), whatever the other digits are.
@@ -82,7 +83,15 @@ def _check_images(images: object) -> np.ndarray:
     return images
 
 
-def _check_thickness(thickness: object) -> tuple[float, float]:
+def check_size(size: object) -> int:
+    """The canvas side in pixels, refused with a clear message unless a whole number of at least 28."""
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 28:
+        raise ValueError(f"size must be a whole number of pixels, at least 28, got {size!r}")
+    return int(size)
+
+
+def check_thickness(thickness: object) -> tuple[float, float]:
+    """A (low, high) range of pen widths relative to MNIST's, refused with a clear message otherwise."""
     try:
         low, high = (float(t) for t in thickness)  # type: ignore[union-attr]
     except (TypeError, ValueError):

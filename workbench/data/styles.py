@@ -45,7 +45,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from scratch.files import atomic_path
-from workbench.data.drawn_style import FILL, MARGIN, SLANT, STRETCH, THICKNESS, digit_skeletons
+from workbench.data.drawn_style import (FILL, MARGIN, SLANT, STRETCH, THICKNESS, check_size, check_thickness,
+                                        digit_skeletons)
 from workbench.drawing.preprocess import PEN_FRACTION, draw_segments, to_mnist
 
 ALL_DIGITS = tuple(range(10))
@@ -140,8 +141,8 @@ def styled_digits(images: np.ndarray, labels: np.ndarray, rng: np.random.Generat
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
                          f"got {type(rng).__name__}")
-    size = _check_size(size)
-    thickness = _check_thickness(thickness)
+    size = check_size(size)
+    thickness = check_thickness(thickness)
     n = len(images)
     # Drawn for every sample, used or not: (whether, which variant, the sample's own seed).
     u = rng.random((n, 3))
@@ -201,8 +202,8 @@ def render_path(path: PenPath, rng: np.random.Generator, size: int = CANVAS,
         raise ValueError(f"path must be a PenPath with at least one point, got {path!r:.80}")
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    size = _check_size(size)
-    thickness = _check_thickness(thickness)
+    size = check_size(size)
+    thickness = check_thickness(thickness)
     if isinstance(hand_jitter, bool) or not isinstance(hand_jitter, numbers.Real) or not 0 <= hand_jitter < 0.2:
         raise ValueError(f"hand_jitter must be a fraction of the digit's size from 0 to 0.2, got {hand_jitter!r}")
     u = rng.random(7)                                   # pen, fill, slant, stretch, position (2), jitter
@@ -844,22 +845,6 @@ def _check_variants(variants: Iterable[str] | None) -> list[str]:
     if not names:
         raise ValueError(f"variants must name at least one of: {', '.join(VARIANTS)}")
     return list(dict.fromkeys(names))                  # in the order given, each once
-
-
-def _check_size(size: object) -> int:
-    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 28:
-        raise ValueError(f"size must be a whole number of pixels, at least 28, got {size!r}")
-    return int(size)
-
-
-def _check_thickness(thickness: object) -> tuple[float, float]:
-    try:
-        low, high = (float(t) for t in thickness)  # type: ignore[union-attr]
-    except (TypeError, ValueError):
-        raise ValueError(f"thickness must be a (low, high) pair of numbers, got {thickness!r}") from None
-    if not 0 < low <= high < 5:
-        raise ValueError(f"thickness must satisfy 0 < low <= high < 5 (relative to MNIST's pen), got {thickness!r}")
-    return low, high
 
 
 # --------------------------------------------------------------------------------------------
