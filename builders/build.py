@@ -2,8 +2,10 @@
 
 For each recipe (builders/recipes.py) a build:
 1. makes the model through its framework's adapter (workbench.models) with the build's seed;
-2. trains it on the first 50,000 training images, choosing the best epoch on the last
-   10,000 (the validation split); the test set is not looked at until step 3;
+2. trains it on the first 50,000 training images plus the same pool of them redrawn in writing
+   styles MNIST lacks (builders.recipes.WRITING_STYLES, made once per build from the build's
+   seed), choosing the best epoch on the last 10,000 (the validation split, plain MNIST);
+   the test set is not looked at until step 3;
 3. measures test accuracy once, writes the model, its metadata JSON and a training-curves
    PNG, reloads it through the registry to check the saved file gives the same accuracy,
    and records its headline figures in manifest.json.
@@ -23,11 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from builders.recipes import RECIPES
+from builders.recipes import RECIPES, WRITING_STYLES
 from scratch.history import History, TrainingDiverged, TrainingInterrupted
 from workbench import cli as arg_types
 from workbench.data.augment import AugmentConfig, augment_batch
 from workbench.data.mnist import MNIST_SHA256, DatasetError, load_mnist, pixels_to_float
+from workbench.data.styles import style_pool
 from workbench.models.adapter import TrainingData
 from workbench.models.frameworks import adapter_for
 from workbench.models.locks import LockHeld, file_lock
@@ -39,6 +42,8 @@ from workbench.reports.plots import save_figure, training_curves
 from workbench.reports.readme_table import results_table
 
 QUICK_TRAIN, QUICK_VALIDATION = 2000, 500
+QUICK_STYLES_DIVISOR = 50      # --quick makes 1/50 of each writing style's digits
+STYLES_SEED_OFFSET = 14        # the pool's seed is the build's seed plus this, so it differs from the weights'
 
 
 @dataclass
@@ -47,9 +52,11 @@ class Data(TrainingData):
 
     x_test: np.ndarray
     y_test: np.ndarray
+    styles: dict | None = None     # how the writing-style pool in x_train was made: counts, seed, size
 
     def sizes(self) -> dict:
-        return {"train": len(self.x_train), "validation": len(self.x_validation), "test": len(self.x_test)}
+        return {"train": len(self.x_train), "validation": len(self.x_validation), "test": len(self.x_test),
+                "styles": self.styles}
 
 
 class Augmenter:
@@ -68,18 +75,39 @@ class Augmenter:
         return {"name": "workbench.data.augment.augment_batch", **self.config.to_dict()}
 
 
-def load_data(data_dir: str | None, quick: bool) -> Data:
-    """The 50,000/10,000 split and the test set; --quick takes small slices of each."""
+def load_data(data_dir: str | None, quick: bool, seed: int = 0,
+              styles: dict[str, int] | None = WRITING_STYLES, progress: bool = True) -> Data:
+    """The 50,000/10,000 split plus the writing-style pool, and the test set; --quick takes small slices.
+
+    The pool (workbench.data.styles.style_pool) is redrawn from the training images only and
+    appended to them; validation and test stay plain MNIST, so the best epoch and the reported
+    accuracy mean what they always meant. `styles` None or {} trains on MNIST alone.
+    """
     mnist = load_mnist(data_dir)
     split = mnist.validation_split()
-    data = Data(pixels_to_float(split.train_images), split.train_labels.astype(np.int64),
-                pixels_to_float(split.validation_images), split.validation_labels.astype(np.int64),
-                pixels_to_float(mnist.test_images), mnist.test_labels.astype(np.int64))
+    train_images, train_labels = split.train_images, split.train_labels
+    test_images, test_labels = mnist.test_images, mnist.test_labels
+    validation_images, validation_labels = split.validation_images, split.validation_labels
     if quick:
-        data = Data(data.x_train[:QUICK_TRAIN], data.y_train[:QUICK_TRAIN],
-                    data.x_validation[:QUICK_VALIDATION], data.y_validation[:QUICK_VALIDATION],
-                    data.x_test[:QUICK_VALIDATION], data.y_test[:QUICK_VALIDATION])
-    return data
+        train_images, train_labels = train_images[:QUICK_TRAIN], train_labels[:QUICK_TRAIN]
+        validation_images, validation_labels = validation_images[:QUICK_VALIDATION], validation_labels[:QUICK_VALIDATION]
+        test_images, test_labels = test_images[:QUICK_VALIDATION], test_labels[:QUICK_VALIDATION]
+    x_train, y_train = pixels_to_float(train_images), train_labels.astype(np.int64)
+    described = None
+    if styles:
+        counts = {name: max(1, count // QUICK_STYLES_DIVISOR) if quick else count for name, count in styles.items()}
+        started = time.perf_counter()
+        if progress:
+            print(f"redrawing {sum(counts.values())} training digits in writing styles MNIST lacks...", flush=True)
+        styled_x, styled_y = style_pool(train_images, train_labels, counts,
+                                        np.random.default_rng(seed + STYLES_SEED_OFFSET))
+        x_train, y_train = np.concatenate([x_train, styled_x]), np.concatenate([y_train, styled_y])
+        described = {"name": "workbench.data.styles.style_pool", "counts": counts,
+                     "seed": seed + STYLES_SEED_OFFSET, "images": len(styled_x)}
+        if progress:
+            print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
+    return Data(x_train, y_train, pixels_to_float(validation_images), validation_labels.astype(np.int64),
+                pixels_to_float(test_images), test_labels.astype(np.int64), described)
 
 
 def build_one(recipe: Recipe, data: Data, out: Path, *, epochs: int | None, seed: int,
@@ -181,7 +209,7 @@ def main(names: list[str], description: str, argv: list[str] | None = None) -> i
         print(f"error: --out: {e}", file=sys.stderr)
         return 2
     try:
-        data = load_data(args.data_dir, args.quick)
+        data = load_data(args.data_dir, args.quick, args.seed, progress=not args.quiet)
     except DatasetError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -39,7 +39,8 @@ from workbench.data.my_drawings import LabelledDrawing, save_drawing
 from workbench.drawing.preprocess import DEFAULT_WIDTH, Prepared, open_picture, prepare
 from workbench.models.adapter import Classifier
 from workbench.models.frameworks import adapter_for
-from workbench.models.registry import DEFAULT_FOLDER, ModelInfo, ModelUnavailable, available_models, load
+from workbench.models.confidence import SureRule, load_rule, weights_sha256
+from workbench.models.registry import CALIBRATION, DEFAULT_FOLDER, ModelInfo, ModelUnavailable, available_models, load
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER_IMAGES = ROOT / "number_images"
@@ -66,6 +67,8 @@ class App:
         self.board = ModelBoard()                          # every model listed, its state, the chosen one
         self.prepared: Prepared | None = None
         self.opinions: dict[str, Opinion] = {}
+        self.rule: SureRule | None = None          # fitted "sure" rule from calibration.json (see gui.verdict)
+        self.rule_problem = ""
         self.updates = 0                                   # predictions shown so far (tests and benchmark)
         self.last_update_at = 0.0                          # time.perf_counter() when the last one was shown
         self._results: queue.Queue = queue.Queue()
@@ -272,6 +275,8 @@ class App:
             infos = []
             self.status.set(f"{e}. Choose another folder with --models-dir, or run python -m builders.")
         self.board.set_listed(infos)
+        # calibration.json is small and plain JSON: read here; a missing or broken one only means "not calibrated"
+        self.rule, self.rule_problem = load_rule(self.folder / CALIBRATION) if infos else (None, "")
         to_load = sorted((info for info in infos if info.usable),
                          key=lambda info: adapter_for(info.framework).loads_slowly)
         if any(adapter_for(info.framework).loads_slowly for info in to_load):
@@ -325,6 +330,10 @@ class App:
             return
         broken = [f"{n}: {why}" for n, why in self.board.unavailable().items()]
         ready = f"{len(self.board.ready())} model(s) ready."
+        uncalibrated = [name for name, c in self.board.ready().items() if self._rule_for(name, c) is None]
+        if self.board.ready() and uncalibrated:
+            ready += (f" Confidence not calibrated ({self.rule_problem})." if self.rule is None else
+                      f" Not calibrated (rebuilt or new since calibration.json): {', '.join(uncalibrated)}.")
         if not self.board.entries:
             if not self.folder.is_dir():
                 return            # _load_models said the folder is missing
@@ -421,13 +430,18 @@ class App:
             for name, classifier in list(self.classifiers.items()):
                 try:
                     outputs = classifier.predict_proba(self.prepared.pixels[None])[0]
-                    self.opinions[name] = opinion(outputs)
+                    self.opinions[name] = opinion(outputs, self._rule_for(name, classifier), name)
                 except Exception as e:     # one broken model must not take the others down
                     self.board.failed(name, f"{name}: failed to predict: {e}")
                     self._refresh_chooser()
                     self._announce_models()
         self._show_outputs()
         self._request_explanation()
+
+    def _rule_for(self, name: str, classifier: Classifier) -> SureRule | None:
+        """The fitted rule if it was fitted for this very model file, else None (the old rule applies)."""
+        rule = self.rule
+        return rule if rule is not None and rule.covers(name, weights_sha256(classifier)) else None
 
     # --- why: saliency and hidden layers ------------------------------------------------------------
 
@@ -507,7 +521,7 @@ class App:
         """One row per model: name, answer, and its ten bars; rows that disagree are highlighted."""
         c = self.compare
         c.delete("all")
-        verdict = agreement(self.opinions)
+        verdict = agreement(self.opinions, self.rule)
         if self.prepared is not None and self.prepared.empty:
             self.compare_message.set(self.prepared.message)
         elif not self.opinions:
@@ -709,7 +723,8 @@ class App:
         enlarged = Image.fromarray(np.uint8(image * 255), "L").resize((28 * 8, 28 * 8), Image.Resampling.NEAREST)
         self._photos["imagined"] = ImageTk.PhotoImage(enlarged, master=self.root)
         self.imagined.configure(image=self._photos["imagined"])
-        view = opinion(outputs)
+        classifier = self.classifiers.get(name)
+        view = opinion(outputs, self._rule_for(name, classifier) if classifier else None, name)
         self.imagine_note.set(f"What {name} thinks a {digit} looks like. It classifies this picture as {view.digit} "
                               f"({view.confidence:.0%}).")
 

@@ -1,8 +1,11 @@
 """What the window says about a set of model outputs: pure functions, testable without a window.
 
-People draw letters and scribbles too, and MNIST models answer anyway, with confidence. So
-the window only presents a digit as "the answer" when the chosen model is sure of it, and in
-the compare-all view only when the models agree; otherwise it says the answer is unsure.
+People draw letters and scribbles too, and MNIST models answer anyway, with confidence. So the window
+presents a digit as "the answer" only when the rule fitted on data says it is sure
+(workbench.models.confidence.SureRule, read from calibration.json beside the models), and otherwise
+says "unsure: 7 or 1?" or "this does not look like a digit". A model the rule was not fitted for (a
+rebuilt or new model, or no calibration.json) falls back to the old hand-set rule, top share >= 0.6,
+and the window says its confidence is not calibrated.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-UNSURE_BELOW = 0.6   # top output activation (normalised to sum 1) below this: the model is unsure
+from workbench.models.confidence import Reading, SureRule
+
+UNSURE_BELOW = 0.6   # uncalibrated models: top output activation (normalised to sum 1) below this is unsure
 
 
 @dataclass(frozen=True)
@@ -21,20 +26,30 @@ class Opinion:
     """One model's answer for one drawing."""
 
     digit: int            # the digit with the largest output
-    confidence: float     # its share of the outputs (the softmax probability, or the normalised sigmoid)
+    confidence: float     # its calibrated probability, or (uncalibrated) its share of the outputs
     outputs: np.ndarray   # (10,) the raw output activations, as the bars show them
+    reading: Reading | None = None   # what the fitted rule says; None if the model is not calibrated
 
     @property
     def sure(self) -> bool:
-        return self.confidence >= UNSURE_BELOW
+        return self.reading.sure if self.reading is not None else self.confidence >= UNSURE_BELOW
+
+    @property
+    def calibrated(self) -> bool:
+        return self.reading is not None
 
 
-def opinion(outputs: np.ndarray) -> Opinion:
-    """Read a model's (10,) output activations. Sigmoid outputs (784-30-10) need not sum to 1,
-    so confidence is the top output's share of the total: for softmax models that is the probability."""
+def opinion(outputs: np.ndarray, rule: SureRule | None = None, name: str | None = None) -> Opinion:
+    """Read a model's (10,) output activations, with `rule`'s calibration of model `name` if given.
+
+    Uncalibrated, confidence is the top output's share of the total (sigmoid outputs need not sum to 1;
+    for softmax models that is the probability)."""
     outputs = np.asarray(outputs, dtype=np.float64).reshape(-1)
     if outputs.shape != (10,) or not np.isfinite(outputs).all():
         raise ValueError(f"expected 10 finite outputs, got shape {outputs.shape}")
+    if rule is not None and name is not None:
+        reading = rule.read_single(name, outputs.clip(min=0))
+        return Opinion(reading.digit, reading.confidence, outputs.astype(np.float32), reading)
     total = float(outputs.clip(min=0).sum())
     digit = int(outputs.argmax())
     confidence = float(outputs[digit]) / total if total > 0 else 0.0
@@ -43,30 +58,55 @@ def opinion(outputs: np.ndarray) -> Opinion:
 
 def single_verdict(name: str, view: Opinion) -> str:
     """The sentence under the big digit for the chosen model."""
+    if view.reading is not None:
+        reading = view.reading
+        if reading.sure:
+            return f"{name} says {view.digit}: sure ({view.confidence:.0%}, calibrated)."
+        if reading.kind == "unsure":
+            return f"{name}: {reading.phrase()} ({view.digit} at {view.confidence:.0%}, calibrated)"
+        return (f"{name}: {reading.phrase()}. Its best guess, {view.digit}, gets only {view.confidence:.0%} "
+                f"(calibrated).")
     if view.sure:
-        return f"{name} says {view.digit} ({view.confidence:.0%} sure)."
-    return (f"Unsure: {name}'s best guess is {view.digit}, only {view.confidence:.0%} sure. "
-            f"Is it a digit? Try drawing it larger and clearer.")
+        return f"{name} says {view.digit} ({view.confidence:.0%} of its output; not calibrated)."
+    return (f"Unsure: {name}'s best guess is {view.digit}, only {view.confidence:.0%} of its output (not "
+            f"calibrated). Is it a digit? Try drawing it larger and clearer.")
 
 
 @dataclass(frozen=True)
 class Agreement:
-    majority: int | None          # the most common answer (None without opinions)
-    disagreeing: frozenset[str]   # names of the models whose answer is not the majority's
+    majority: int | None          # the answer (the rule's digit when calibrated, else the most common one)
+    disagreeing: frozenset[str]   # names of the models whose answer is not it
     unsure: frozenset[str]        # names of the models that are not sure of their answer
     message: str
+    sure: bool = False            # whether the window presents `majority` as the answer
 
 
-def agreement(opinions: Mapping[str, Opinion]) -> Agreement:
-    """Which models disagree with the majority, and the sentence that sums it up."""
+def agreement(opinions: Mapping[str, Opinion], rule: SureRule | None = None) -> Agreement:
+    """What compare-all says: the fitted rule's reading when `rule` covers exactly these models (see
+    `rule_applies`), else the old rule (sure when all agree and all are sure)."""
     if not opinions:
         return Agreement(None, frozenset(), frozenset(), "No model is available.")
     votes = Counter(view.digit for view in opinions.values())
+    unsure = frozenset(name for name, view in opinions.items() if not view.sure)
+    n = len(opinions)
+    if rule is not None and rule_applies(rule, opinions):
+        reading = rule.read_combined({name: view.outputs.clip(min=0) for name, view in opinions.items()})
+        answer = reading.digit
+        disagreeing = frozenset(name for name, view in opinions.items() if view.digit != answer)
+        said = f"{votes[answer]} of {n} models say {answer}"
+        others = ", ".join(f"{votes[d]} say {d}" for d in sorted(votes, key=lambda d: -votes[d]) if d != answer)
+        detail = f"{said}{'; ' + others if others else ''}; together {reading.confidence:.0%} for {answer}."
+        if reading.sure:
+            message = f"Sure: {answer}. {detail}"
+        elif reading.kind == "unsure":
+            message = f"Unsure: {reading.digit} or {reading.runner_up}? {detail}"
+        else:
+            message = f"This does not look like a digit. {detail}"
+        return Agreement(answer, disagreeing, unsure, message, reading.sure)
     # Ties broken by the summed confidence, so the answer does not depend on dictionary order.
     majority = max(votes, key=lambda d: (votes[d], sum(v.confidence for v in opinions.values() if v.digit == d)))
     disagreeing = frozenset(name for name, view in opinions.items() if view.digit != majority)
-    unsure = frozenset(name for name, view in opinions.items() if not view.sure)
-    n = len(opinions)
+    note = "" if rule is None else " (Not calibrated for this set of models: the old rule.)"
     if not disagreeing and not unsure:
         message = f"All {n} models say {majority}." if n > 1 else f"The model says {majority}."
     elif not disagreeing:
@@ -74,4 +114,10 @@ def agreement(opinions: Mapping[str, Opinion]) -> Agreement:
     else:
         others = ", ".join(f"{votes[d]} say {d}" for d in sorted(votes, key=lambda d: -votes[d]) if d != majority)
         message = f"Unsure: the models disagree. {votes[majority]} of {n} say {majority}; {others}."
-    return Agreement(majority, disagreeing, unsure, message)
+    return Agreement(majority, disagreeing, unsure, message + note, not disagreeing and not unsure)
+
+
+def rule_applies(rule: SureRule, opinions: Mapping[str, Opinion]) -> bool:
+    """The compare-all rule was fitted for one set of models: it applies when exactly those answer and
+    every one of them is read with the rule's calibration (so none was rebuilt since)."""
+    return set(opinions) == set(rule.temperatures) and all(view.calibrated for view in opinions.values())

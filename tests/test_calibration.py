@@ -14,9 +14,10 @@ from scratch.files import json_text
 from workbench.data.letters import GLYPHS, LETTERS, letter_images, letter_strokes
 from workbench.drawing.preprocess import prepare, render_strokes
 from workbench.models.registry import CALIBRATION, available_models
-from workbench.reports.calibration import (SureRule, main, calibrate, choose_threshold, expected_calibration_error,
-                                           fit_rule, fit_temperature, negative_log_likelihood, risk_at_coverage,
-                                           risk_coverage, today_combined, today_single)
+from workbench.models.confidence import NOT_A_DIGIT, SURE, UNSURE, SureRule, calibrate, load_rule
+from workbench.reports.calibration import (choose_guarded_threshold, choose_threshold, expected_calibration_error,
+                                           fit_rule, fit_temperature, main, negative_log_likelihood,
+                                           risk_at_coverage, risk_coverage, today_combined, today_single)
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -114,8 +115,88 @@ def test_fit_rule_and_combined_rule():
     assert (d1[s1] != labels[s1]).mean() <= 0.05
 
 
+def test_a_threshold_guarded_by_negatives_calls_few_of_them_sure():
+    confidence = np.array([0.99, 0.98, 0.97, 0.9, 0.8, 0.7])
+    correct = np.array([1, 1, 1, 1, 0, 1], bool)
+    assert choose_guarded_threshold(confidence, correct, None, max_risk=0.0) == 0.9
+    # one negative of three may be sure: the negatives do not move the threshold
+    assert choose_guarded_threshold(confidence, correct, np.array([0.975, 0.5, 0.4]), 0.0, 0.34) == 0.9
+    # none may: the threshold rises just above the most confident negative
+    t = choose_guarded_threshold(confidence, correct, np.array([0.975, 0.5, 0.4]), 0.0, 0.0)
+    assert 0.975 < t <= 0.98
+    assert not (np.array([0.975, 0.5, 0.4]) >= t).any()
+
+
+def synthetic_negatives(n: int = 1000, seed: int = 9, scale: float = 5.0) -> np.ndarray:
+    """Outputs for inputs with no right answer: random, often confident."""
+    return softmax(np.random.default_rng(seed).normal(0, 1.0, (n, 10)) * scale)
+
+
+def test_fit_rule_with_negatives_keeps_both_limits_and_chooses_an_agreement_level():
+    p, labels = synthetic(n=4000, true_t=2.0, seed=5)
+    q, _ = synthetic(n=4000, true_t=2.0, seed=5)
+    negatives = {"a": synthetic_negatives(seed=1), "b": synthetic_negatives(seed=1, scale=4.0)}
+    unguarded = fit_rule({"a": p, "b": q}, labels, max_risk=0.05)
+    rule = fit_rule({"a": p, "b": q}, labels, negatives, max_risk=0.05, max_negative_sure=0.02)
+    assert rule.agreement in (1, 2)
+    digit, _, sure = rule.combined({"a": p, "b": q})
+    assert (digit[sure] != labels[sure]).mean() <= 0.05
+    assert rule.combined(negatives)[2].mean() <= 0.02
+    assert unguarded.combined(negatives)[2].mean() > 0.02        # the guard mattered here
+    for name in "ab":
+        assert rule.single(name, negatives[name])[2].mean() <= 0.02
+    # "not a digit" is rare on the calibration digits (about 1%) and common on the negatives
+    kinds = rule.combined_kinds({"a": p, "b": q})
+    assert set(np.unique(kinds)) <= {SURE, UNSURE, NOT_A_DIGIT}
+    assert (kinds == NOT_A_DIGIT).mean() <= 0.011
+    flat = synthetic_negatives(seed=3, scale=0.5)               # no digit stands out
+    assert (rule.combined_kinds({"a": flat, "b": flat}) == NOT_A_DIGIT).mean() > 0.9
+
+
+def test_readings_say_sure_unsure_or_not_a_digit():
+    rule = SureRule({"a": 1.0, "b": 1.0}, 0.9, {"a": 0.9, "b": 0.9}, agreement=2,
+                    not_digit_below={"a": 0.5, "b": 0.5, "": 0.5})
+    sure = np.full(10, 0.005)
+    sure[7] = 0.955
+    torn = np.full(10, 0.01)
+    torn[7], torn[1] = 0.5, 0.42
+    flat = np.full(10, 0.1)
+    assert rule.read_single("a", sure).phrase() == "sure"
+    assert rule.read_single("a", torn).phrase() == "unsure: 7 or 1?"
+    assert rule.read_single("a", flat).kind == NOT_A_DIGIT
+    assert rule.read_single("a", flat).phrase() == "this does not look like a digit"
+    assert rule.read_combined({"a": sure, "b": sure}).sure
+    # the average is 7 at 0.73 and only one model says 7: unsure, 7 or 1
+    reading = rule.read_combined({"a": sure, "b": torn[[0, 7, 2, 3, 4, 5, 6, 1, 8, 9]]})
+    assert (reading.kind, reading.digit, reading.runner_up) == (UNSURE, 7, 1)
+
+
+def test_a_rule_covers_only_the_model_files_it_was_fitted_for():
+    rule = SureRule({"a": 1.0}, 0.9, {"a": 0.9}, models={"a": "abc"})
+    assert rule.covers("a", "abc")
+    assert not rule.covers("a", "rebuilt")
+    assert not rule.covers("b", "abc")
+
+
+def test_load_rule_says_why_instead_of_failing(tmp_path):
+    rule, why = load_rule(tmp_path / CALIBRATION)
+    assert rule is None and CALIBRATION in why
+    (tmp_path / CALIBRATION).write_text('{"format": "digit-workbench/calibration", "temperatures": {"a": 1')
+    rule, why = load_rule(tmp_path / CALIBRATION)
+    assert rule is None and "not valid JSON" in why and CALIBRATION in why
+    (tmp_path / CALIBRATION).write_text('{"format": "digit-workbench/calibration", "temperatures": {"a": -1}, '
+                                        '"threshold": 0.9}')
+    rule, why = load_rule(tmp_path / CALIBRATION)
+    assert rule is None and "temperature" in why
+    (tmp_path / CALIBRATION).write_text(json_text(SureRule({"a": 2.0}, 0.9, {"a": 0.8}).to_dict()))
+    rule, why = load_rule(tmp_path / CALIBRATION)
+    assert why == "" and rule.temperatures == {"a": 2.0}
+
+
 def test_sure_rule_round_trips_through_json():
-    rule = SureRule({"m1": 1.5, "m2": np.float64(0.8)}, 0.97, {"m1": 0.95, "m2": 0.99}, fitted_on="synthetic")
+    rule = SureRule({"m1": 1.5, "m2": np.float64(0.8)}, 0.97, {"m1": 0.95, "m2": 0.99}, agreement=2,
+                    not_digit_below={"m1": 0.6, "": 0.5}, models={"m1": "0" * 64, "m2": "1" * 64},
+                    fitted_on="synthetic")
     document = json.loads(json_text(rule.to_dict()))
     again = SureRule.from_dict(document)
     assert again == rule
@@ -126,9 +207,13 @@ def test_sure_rule_round_trips_through_json():
         SureRule.from_dict({**document, "temperatures": {"m": -1}})
     with pytest.raises(ValueError, match="threshold"):
         SureRule.from_dict({**document, "threshold": float("nan")})
+    with pytest.raises(ValueError, match="agreement"):
+        SureRule.from_dict({**document, "agreement": 3})
+    with pytest.raises(ValueError, match="SHA-256"):
+        SureRule.from_dict({**document, "models": {"m1": 5}})
 
 
-def test_today_rule_matches_gui_verdict():
+def test_the_old_rule_is_what_the_window_falls_back_to_without_calibration():
     from gui.verdict import opinion
     rng = np.random.default_rng(6)
     a, b = rng.random((200, 10)) ** 4, rng.random((200, 10)) ** 4

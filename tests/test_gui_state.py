@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from gui.model_state import LOADING, READY, UNAVAILABLE, ModelBoard
-from gui.verdict import UNSURE_BELOW, agreement, opinion, single_verdict
+from gui.verdict import UNSURE_BELOW, agreement, opinion, rule_applies, single_verdict
+from workbench.models.confidence import SureRule
 from workbench.models.registry import ModelInfo
 
 
@@ -51,9 +52,9 @@ def test_the_sure_threshold_is_inclusive():
 
 
 def test_single_verdict_says_sure_or_unsure():
-    assert single_verdict("m", opinion(outputs_for(4, 0.95))) == "m says 4 (95% sure)."
+    assert single_verdict("m", opinion(outputs_for(4, 0.95))) == "m says 4 (95% of its output; not calibrated)."
     unsure = single_verdict("m", opinion(outputs_for(4, 0.4)))
-    assert unsure.startswith("Unsure: m's best guess is 4, only 40% sure")
+    assert unsure.startswith("Unsure: m's best guess is 4, only 40% of its output (not calibrated)")
 
 
 def test_agreement_when_all_agree_and_are_sure():
@@ -79,6 +80,44 @@ def test_a_tie_is_broken_by_confidence_not_by_order():
     first = agreement({"a": opinion(outputs_for(1, 0.7)), "b": opinion(outputs_for(7, 0.99))})
     second = agreement({"b": opinion(outputs_for(7, 0.99)), "a": opinion(outputs_for(1, 0.7))})
     assert first.majority == second.majority == 7
+
+
+# --- with the fitted rule (calibration.json) --------------------------------------------------------
+
+RULE = SureRule({"a": 2.0, "b": 1.0}, 0.9, {"a": 0.8, "b": 0.95}, agreement=2,
+                not_digit_below={"a": 0.5, "b": 0.5, "": 0.5})
+
+
+def test_a_calibrated_opinion_is_the_rules_reading():
+    outputs = outputs_for(4, 0.97)
+    view = opinion(outputs, RULE, "a")
+    reading = RULE.read_single("a", outputs)
+    assert view.calibrated and (view.digit, view.confidence, view.sure) == (4, reading.confidence, reading.sure)
+    assert view.confidence < 0.97                       # T = 2 softens it
+    assert single_verdict("a", view).startswith("a says 4: sure") == reading.sure
+    torn = outputs_for(4, 0.5)
+    torn[9] = 0.45
+    assert "unsure: 4 or 9?" in single_verdict("b", opinion(torn, RULE, "b"))
+    assert "does not look like a digit" in single_verdict("b", opinion(np.full(10, 0.1), RULE, "b"))
+
+
+def test_compare_all_uses_the_rule_when_it_covers_exactly_these_models():
+    sure = {"a": opinion(outputs_for(3, 0.999), RULE, "a"), "b": opinion(outputs_for(3, 0.999), RULE, "b")}
+    assert rule_applies(RULE, sure)
+    verdict = agreement(sure, RULE)
+    expected = RULE.read_combined({name: view.outputs for name, view in sure.items()})
+    assert verdict.sure == expected.sure and verdict.majority == expected.digit == 3
+    assert verdict.message.startswith("Sure: 3.")
+    # one model says 3, the other 8, with equal weight: not sure, the two readings are offered
+    split = {"a": sure["a"], "b": opinion(outputs_for(8, 0.999), RULE, "b")}
+    verdict = agreement(split, RULE)
+    assert not verdict.sure and verdict.message.startswith(("Unsure: 3 or 8?", "Unsure: 8 or 3?"))
+    # a model the rule does not cover (or an uncalibrated one): the old rule, and the window says so
+    extra = {**sure, "c": opinion(outputs_for(3, 0.99))}
+    assert not rule_applies(RULE, extra)
+    assert "Not calibrated for this set of models" in agreement(extra, RULE).message
+    uncalibrated = {"a": sure["a"], "b": opinion(outputs_for(3, 0.999))}
+    assert not rule_applies(RULE, uncalibrated)
 
 
 def test_no_opinions():

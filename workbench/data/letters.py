@@ -5,6 +5,10 @@ answer among 0-9, so the fraction of letters a rule calls "sure of a digit" meas
 present a confident wrong answer to someone who drew something else. These letters are a check set
 only: nothing is trained, fitted or chosen on them.
 
+SYMBOLS are other drawings that are no digit (+ = # * % ~ ! ? @ &, a triangle, a square, a star, a heart,
+a spiral, an arrow, a smiley, infinity, sigma, omega, pi). They are what the "sure" rule is fitted
+against (workbench.reports.calibration), so that the letters stay a fair test of it.
+
 Each glyph is a list of pen strokes in glyph coordinates: a 100-unit box, x to the right, y down (as on
 the GUI's canvas, whose strokes are (x, y) pixels, y down). Capitals fill the box; lower-case letters
 sit on the same baseline (y = 100) with an x-height of about 55 units, ascenders (f, h, k) reach the top.
@@ -68,8 +72,47 @@ def _glyphs() -> dict[str, list[Stroke]]:
     return g
 
 
+def _symbols() -> dict[str, list[Stroke]]:
+    """Non-digit drawings for fitting the "sure" rule, in the same 100-unit box (none is a letter)."""
+    star = [(50 + 50 * np.sin(np.radians(144 * k)), 52 - 50 * np.cos(np.radians(144 * k))) for k in range(6)]
+    spiral = [(50 + r * np.cos(a), 50 - r * np.sin(a)) for a, r in zip(np.linspace(0, 5 * np.pi, 40),
+                                                                       np.linspace(4, 50, 40))]
+    infinity = [(50 + 48 * np.cos(t) / (1 + np.sin(t) ** 2), 50 + 48 * np.sin(t) * np.cos(t) / (1 + np.sin(t) ** 2))
+                for t in np.linspace(0, 2 * np.pi, 40)]
+    wave = [(x, 50 - 18 * np.sin(x / 100 * 2 * np.pi)) for x in np.linspace(0, 100, 24)]
+    return {
+        "plus": [[(50, 5), (50, 95)], [(5, 50), (95, 50)]],
+        "equals": [[(0, 32), (100, 32)], [(0, 68), (100, 68)]],
+        "hash": [[(35, 0), (25, 100)], [(75, 0), (65, 100)], [(5, 32), (100, 32)], [(0, 68), (95, 68)]],
+        "asterisk": [[(50, 0), (50, 100)], [(7, 25), (93, 75)], [(93, 25), (7, 75)]],
+        "percent": [_arc(22, 20, 16, 18, 0, 360, 14), [(85, 0), (15, 100)], _arc(78, 80, 16, 18, 0, 360, 14)],
+        "tilde": [wave],
+        "exclamation": [[(50, 0), (50, 70)], [(50, 95), (50, 97)]],
+        "question": [_arc(50, 28, 34, 28, 160, -60, 14) + [(50, 70)], [(50, 95), (50, 97)]],
+        "at": [_arc(50, 50, 16, 18, 0, 360, 14), _arc(50, 50, 48, 50, 0, 330, 26)],
+        "ampersand": [[(90, 100), (20, 40)] + _arc(40, 20, 20, 20, 200, -20, 10)
+                      + [(10, 75)] + _arc(35, 78, 25, 22, 180, 300, 8) + [(85, 55)]],
+        "triangle": [[(50, 0), (100, 95), (0, 95), (50, 0)]],
+        "square": [[(0, 0), (100, 0), (100, 100), (0, 100), (0, 0)]],
+        "star": [star],
+        "heart": [[(50, 100)] + _arc(27, 25, 25, 25, 225, 0, 12)[::-1][::-1] + _arc(73, 25, 25, 25, 180, -45, 12)
+                  + [(50, 100)]],
+        "spiral": [spiral],
+        "arrow": [[(0, 50), (100, 50)], [(70, 20), (100, 50), (70, 80)]],
+        "smiley": [_arc(50, 50, 50, 50, 0, 360, 28), [(33, 35), (33, 38)], [(67, 35), (67, 38)],
+                   _arc(50, 55, 28, 22, 200, 340, 10)],
+        "infinity": [infinity],
+        "sigma": [[(95, 0), (5, 0), (55, 50), (5, 100), (95, 100)]],
+        "omega": [[(0, 100), (30, 100)] + _arc(50, 45, 38, 42, 240, -60, 20) + [(70, 100), (100, 100)]],
+        "pi": [[(0, 10), (100, 10)], [(28, 10), (25, 100)], [(72, 10), (78, 100)]],
+    }
+
+
 GLYPHS: dict[str, list[Stroke]] = _glyphs()
 LETTERS: tuple[str, ...] = tuple(GLYPHS)      # "A", "C", ..., "x": 28 letters
+SYMBOL_GLYPHS: dict[str, list[Stroke]] = _symbols()
+SYMBOLS: tuple[str, ...] = tuple(SYMBOL_GLYPHS)
+_ALL_GLYPHS = {**GLYPHS, **SYMBOL_GLYPHS}
 
 # The random variation of one sample (uniform within these ranges).
 FILL = (0.45, 0.8)       # the letter's longer side, as a fraction of the canvas
@@ -86,10 +129,10 @@ def letter_strokes(letter: str, rng: np.random.Generator, canvas: int = CANVAS) 
 
     Each stroke is an (k, 2) float64 array of (x, y) canvas pixels, y down, as the GUI records them.
     """
-    if letter not in GLYPHS:
-        raise ValueError(f"no glyph for {letter!r}; letters: {' '.join(LETTERS)}")
+    if letter not in _ALL_GLYPHS:
+        raise ValueError(f"no glyph for {letter!r}; letters: {' '.join(LETTERS)}; symbols: {' '.join(SYMBOLS)}")
     u = rng.random(6)
-    strokes = [np.asarray(s, np.float64) for s in GLYPHS[letter]]
+    strokes = [np.asarray(s, np.float64) for s in _ALL_GLYPHS[letter]]
     every = np.concatenate(strokes)
     low, high = every.min(axis=0), every.max(axis=0)
     centre = (low + high) / 2
@@ -147,9 +190,12 @@ def letter_images(count_per_letter: int, rng: np.random.Generator | int = 0,
         rng = np.random.default_rng(int(rng))
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a numpy Generator or an integer seed, got {type(rng).__name__}")
-    unknown = [x for x in letters if x not in GLYPHS]
+    if isinstance(letters, str):
+        raise ValueError(f"letters must be a tuple of glyph names, not one string: use ({letters!r},)")
+    unknown = [x for x in letters if x not in _ALL_GLYPHS]
     if unknown:
-        raise ValueError(f"no glyph for {', '.join(map(repr, unknown))}; letters: {' '.join(LETTERS)}")
+        raise ValueError(f"no glyph for {', '.join(map(repr, unknown))}; letters: {' '.join(LETTERS)}; "
+                         f"symbols: {' '.join(SYMBOLS)}")
     images = np.empty((len(letters) * count_per_letter, 28, 28), np.float32)
     names: list[str] = []
     for letter in letters:
@@ -158,3 +204,8 @@ def letter_images(count_per_letter: int, rng: np.random.Generator | int = 0,
             images[len(names)] = to_mnist(render_strokes(strokes, (CANVAS, CANVAS), pen))
             names.append(letter)
     return images, names
+
+
+def symbol_images(count_per_symbol: int, rng: np.random.Generator | int = 0) -> tuple[np.ndarray, list[str]]:
+    """`count_per_symbol` drawings of each of SYMBOLS, varied and prepared like `letter_images`."""
+    return letter_images(count_per_symbol, rng, SYMBOLS)

@@ -169,6 +169,42 @@ def styled_digits(images: np.ndarray, labels: np.ndarray, rng: np.random.Generat
     return out
 
 
+def style_pool(images: np.ndarray, labels: np.ndarray, counts: Mapping[str, int],
+               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Extra training digits in the writing styles MNIST lacks: (x (m, 28, 28) float32 in [0, 1], y (m,) int64).
+
+    `images` (n, 28, 28) uint8 and `labels` (n,) are the training split the new digits are redrawn
+    from (never validation or test images). `counts` says how many to make of each variant, e.g.
+    {"one_flag": 1500, "polygonal": 2000}: for each, that many source digits are picked at random
+    (without replacement where there are enough) among those the variant applies to, and every one
+    is redrawn in it. m = sum(counts.values()). Deterministic for a given state of `rng`.
+
+    Why a fixed pool rather than restyling mini-batches on the fly: a redrawing costs ~2 ms of
+    Python per digit, too slow for every epoch of every model, and one pool made once per build
+    gives the scratch networks and their Keras twins exactly the same extra digits.
+    """
+    images, labels = _check_batch(images, labels)
+    if not isinstance(counts, Mapping) or not counts:
+        raise ValueError(f"counts must map variant names to how many digits to make, got {counts!r}")
+    _check_variants(counts)
+    for name, count in counts.items():
+        if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 0:
+            raise ValueError(f"counts[{name!r}] must be a whole number of digits, at least 0, got {count!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    xs, ys = [np.zeros((0, 28, 28), np.float32)], [np.zeros(0, np.int64)]
+    for name, count in counts.items():
+        sources = np.flatnonzero(np.isin(labels, VARIANTS[name]))
+        if count == 0:
+            continue
+        if not len(sources):
+            raise ValueError(f"no training digit is one that {name!r} applies to ({VARIANTS[name]})")
+        picks = rng.choice(sources, size=count, replace=count > len(sources))
+        xs.append(styled_digits(images[picks], labels[picks], rng, probability=1.0, variants=[name]))
+        ys.append(labels[picks].astype(np.int64))
+    return np.concatenate(xs), np.concatenate(ys)
+
+
 def styled_path(image: np.ndarray, variant: str, rng: np.random.Generator) -> PenPath:
     """One MNIST digit ((28, 28) uint8, ink high) redrawn in `variant`: its pen path.
 

@@ -1,28 +1,27 @@
-"""Confidence you can trust: temperature scaling, calibration error, and a "sure" rule chosen on data.
+"""Fitting the rule behind "sure" on data, and measuring it: temperature scaling, calibration error,
+thresholds, risk-coverage, and how often a rule is sure of a digit when someone drew a letter.
 
-A model's top output is a confidence, but not a calibrated one: a network trained to near-zero loss
-says 99% for drawings it gets wrong. Temperature scaling (Guo et al., 2017) fixes the scale with one
-number per model: the calibrated probabilities are softmax(log(p) / T), with T fitted to minimise the
-negative log-likelihood of the right labels on held-out data. T > 1 softens over-confident outputs;
-the predicted digit never changes.
-
-Sigmoid-output models (784-30-10) give outputs that do not sum to 1: they are first normalised by their
-sum (each output's share, as the GUI shows it), then scaled like the others.
-
-The combined rule for several models averages their calibrated probabilities and calls the answer
-(the top digit of the average) "sure" when the averaged top probability reaches a threshold. The
-threshold is chosen on calibration data as the smallest one whose selective error (the error rate on
-the images called sure) is at most MAX_RISK (0.5%); each model alone gets its own threshold the same way.
+The rule itself (workbench.models.confidence.SureRule) is what the window uses; this module chooses its
+numbers and reports how it does:
+- each model's temperature T minimises the negative log-likelihood of the right labels on calibration
+  data (Guo et al., 2017); sigmoid outputs (784-30-10) are normalised by their sum first;
+- each threshold is the smallest whose selective error (the error rate on the images called sure) is
+  at most MAX_RISK (0.5%) on the calibration digits AND that calls at most MAX_NEGATIVE_SURE (5%) of
+  a set of drawn symbols (+ = # % ? ... workbench.data.letters.SYMBOLS) a sure digit;
+- compare-all averages the calibrated probabilities; how many models must give the average's answer
+  themselves (1 to all) is chosen too: the level whose threshold calls the most calibration digits sure;
+- "this does not look like a digit" below the top-two mass of the 1% least digit-like calibration digits.
 
 Calibration data: the MNIST validation split (the last 10,000 training images, never trained on) plus
-CALIBRATION_DRAWN MNIST validation digits redrawn as mouse drawings (workbench.data.drawn_style, fixed
-seed). Never the real drawings (workbench.data.real_drawings): they are measured only.
+some of those digits redrawn as mouse drawings (workbench.data.drawn_style) and in writing styles
+(workbench.data.styles), fixed seeds. Never the real drawings (workbench.data.real_drawings) and never
+the drawn letters: both are check sets, measured only.
 
     python -m workbench.reports.calibration [--models-dir saved_networks] [--data-dir DIR] [--real-drawings DIR]
 
-fits the temperatures and thresholds, writes them to MODELS_DIR/calibration.json (a SureRule), and prints
-for the real drawings and for drawn letters (workbench.data.letters) how the rule does, next to today's
-rule in the GUI (gui/verdict.py: top share >= 0.6; compare-all: all agree and all sure).
+fits the rule, writes it to MODELS_DIR/calibration.json (the builders do this after a full build), and
+prints for the real drawings and for drawn letters how it does, next to the old rule (top share >= 0.6;
+compare-all: all agree and all sure).
 """
 
 from __future__ import annotations
@@ -32,48 +31,39 @@ import math
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from scratch.files import timestamp, write_json
 from workbench.data.drawn_style import to_drawings
-from workbench.data.letters import LETTERS, letter_images
+from workbench.data.letters import LETTERS, SYMBOLS, letter_images, symbol_images
 from workbench.data.mnist import DatasetError, load_mnist, pixels_to_float
 from workbench.data.real_drawings import RealDrawingsError, load_real_drawings
+from workbench.data.styles import VARIANTS, style_pool
 from workbench.drawing.preprocess import to_mnist
+from workbench.models.confidence import (NOT_A_DIGIT, SureRule, calibrate, check_probabilities,
+                                         check_temperature, log_probabilities, normalised, top_two_mass,
+                                         weights_sha256)
 from workbench.models.registry import CALIBRATION, DEFAULT_FOLDER, check_folder, load_all
 from workbench.reports.evaluate import predict_in_batches
 
 T_RANGE = (0.05, 20.0)       # temperatures searched
 MAX_RISK = 0.005             # the selective error a threshold may allow on the calibration data
+MAX_NEGATIVE_SURE = 0.05     # the share of non-digit drawings (symbols) a threshold may call a sure digit
+NOT_DIGIT_SHARE = 0.01       # "not a digit" when the top two hold less than for 99% of the calibration digits
 TODAY_SURE = 0.6             # gui/verdict.py's UNSURE_BELOW: today's rule, for the "before" figures
-FLOOR = 1e-30                # probabilities are clipped here before the log (float32 softmax underflows to 0)
 CALIBRATION_DRAWN = 2000     # drawn-style digits added to the calibration data
 CALIBRATION_SEED = 2024      # their seed (not compare's 1234, which draws test digits)
+CALIBRATION_STYLED = 2000    # validation digits redrawn in writing styles, added to the calibration data
+SYMBOLS_PER_SYMBOL = 40      # drawn symbols (negatives) per symbol
+SYMBOLS_SEED = 11
 LETTERS_PER_LETTER = 20
 LETTERS_SEED = 7
 COVERAGES = (0.5, 0.8, 0.9, 0.95, 1.0)
-FORMAT = "digit-workbench/calibration"
 
 
 # --- checking inputs -----------------------------------------------------------------------------
-
-def _probabilities(p: object, what: str = "probabilities") -> np.ndarray:
-    """(n, 10) finite, non-negative outputs as float64; ValueError saying what is wrong."""
-    try:
-        array = np.asarray(p, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must be an (n, 10) array of numbers") from None
-    if array.ndim != 2 or array.shape[1] != 10:
-        raise ValueError(f"{what} must have shape (n, 10), got {array.shape}")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{what} contain NaN or infinite values")
-    if (array < 0).any():
-        raise ValueError(f"{what} must not be negative (got {array.min():g}): pass output activations, not logits")
-    return array
-
 
 def _labels(labels: object, n: int) -> np.ndarray:
     array = np.asarray(labels)
@@ -89,13 +79,6 @@ def _labels(labels: object, n: int) -> np.ndarray:
     return array.astype(np.int64)
 
 
-def _temperature(T: object) -> float:
-    if isinstance(T, bool) or not isinstance(T, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(float(T)) or float(T) <= 0:
-        raise ValueError(f"temperature must be a positive finite number, got {T!r}")
-    return float(T)
-
-
 def _vector(values: object, what: str, n: int | None = None) -> np.ndarray:
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != 1 or (n is not None and len(array) != n):
@@ -107,29 +90,6 @@ def _vector(values: object, what: str, n: int | None = None) -> np.ndarray:
 
 # --- temperature scaling -------------------------------------------------------------------------
 
-def normalised(probabilities: object) -> np.ndarray:
-    """(n, 10) outputs divided by their row sums (sigmoid outputs need it; softmax ones are unchanged).
-    A row of zeros becomes uniform."""
-    p = _probabilities(probabilities)
-    total = p.sum(axis=1, keepdims=True)
-    return np.where(total > 0, p / np.where(total > 0, total, 1), 0.1)
-
-
-def _log_probabilities(probabilities: object) -> np.ndarray:
-    return np.log(np.maximum(normalised(probabilities), FLOOR))
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def calibrate(probabilities: object, T: float) -> np.ndarray:
-    """softmax(log(p) / T) of (n, 10) outputs (normalised by their sum first): calibrated probabilities."""
-    return _softmax(_log_probabilities(probabilities) / _temperature(T))
-
-
 def _nll(logp: np.ndarray, labels: np.ndarray, T: float) -> float:
     z = logp / T
     zmax = z.max(axis=1)
@@ -139,8 +99,8 @@ def _nll(logp: np.ndarray, labels: np.ndarray, T: float) -> float:
 
 def negative_log_likelihood(probabilities: object, labels: object, T: float = 1.0) -> float:
     """Mean -log of the calibrated probability of the right label."""
-    logp = _log_probabilities(probabilities)
-    return _nll(logp, _labels(labels, len(logp)), _temperature(T))
+    logp = log_probabilities(probabilities)
+    return _nll(logp, _labels(labels, len(logp)), check_temperature(T))
 
 
 def fit_temperature(probabilities: object, labels: object, t_range: tuple[float, float] = T_RANGE,
@@ -151,7 +111,7 @@ def fit_temperature(probabilities: object, labels: object, t_range: tuple[float,
     golden-section search on log T narrows it to `tolerance` (relative). Outputs that do not sum to 1
     (sigmoid models) are normalised by their sum first.
     """
-    logp = _log_probabilities(probabilities)
+    logp = log_probabilities(probabilities)
     labels = _labels(labels, len(logp))
     if len(labels) == 0:
         raise ValueError("fit_temperature needs at least one labelled example")
@@ -243,95 +203,93 @@ def risk_at_coverage(coverage: np.ndarray, risk: np.ndarray, target: float) -> f
     return float(np.asarray(risk)[reached[0]]) if len(reached) else float("nan")
 
 
-# --- the rule ------------------------------------------------------------------------------------
+# --- fitting the rule ----------------------------------------------------------------------------
 
-@dataclass
-class SureRule:
-    """Per-model temperatures and the thresholds chosen on calibration data.
+def choose_guarded_threshold(confidence: object, correct: object, negative_confidence: object | None = None,
+                             max_risk: float = MAX_RISK, max_negative_sure: float = MAX_NEGATIVE_SURE) -> float:
+    """The smallest threshold t with selective error <= `max_risk` on the digits AND at most
+    `max_negative_sure` of the non-digit drawings at or above it (`negative_confidence`, the rule's
+    confidence on drawings that are no digit). Without negatives, choose_threshold."""
+    t = choose_threshold(confidence, correct, max_risk)
+    if negative_confidence is None:
+        return t
+    negative = _vector(negative_confidence, "negative confidence")
+    if len(negative) == 0:
+        return t
+    if not 0 <= max_negative_sure < 1:
+        raise ValueError(f"max_negative_sure must be a fraction from 0 to below 1, got {max_negative_sure!r}")
+    # the smallest t leaving at most max_negative_sure of the negatives at or above it: just above some value
+    values = np.unique(negative)                               # ascending
+    above = len(negative) - np.searchsorted(np.sort(negative), values, side="right")   # negatives > each value
+    floor = float(np.nextafter(values[np.flatnonzero(above <= max_negative_sure * len(negative))[0]], np.inf))
+    if floor <= t:
+        return t
+    confidence = _vector(confidence, "confidence")
+    coverage, risk = risk_coverage(confidence, correct)
+    thresholds = np.sort(np.unique(confidence))[::-1]          # matches risk_coverage's points
+    ok = np.flatnonzero((risk <= max_risk) & (thresholds >= floor))
+    at_floor = confidence >= floor
+    if not at_floor.any() or (~np.asarray(correct, bool)[at_floor]).mean() <= max_risk:
+        return floor                                           # the floor itself keeps the risk
+    return float(thresholds[ok].min()) if len(ok) else float(np.nextafter(thresholds[0], np.inf))
 
-    threshold: for the combined rule (average of every model's calibrated probabilities);
-    single_thresholds: {model: its own threshold when it is used alone}.
+
+def not_digit_level(p: np.ndarray, share: float = NOT_DIGIT_SHARE) -> float:
+    """The top-two mass under which only `share` of the calibration digits fall: below it a drawing
+    is less digit-like than 99% of real digits, so the window says it does not look like a digit."""
+    return float(np.quantile(top_two_mass(p), share))
+
+
+def fit_rule(outputs: Mapping[str, np.ndarray], labels: np.ndarray, negatives: Mapping[str, np.ndarray] | None = None,
+             max_risk: float = MAX_RISK, max_negative_sure: float = MAX_NEGATIVE_SURE, fitted_on: str = "",
+             models: Mapping[str, str] | None = None) -> SureRule:
+    """Fit every model's temperature and thresholds, and the compare-all rule, on calibration data.
+
+    outputs: {model: (n, 10) outputs on calibration digits}, labels (n,); negatives: {model: (m, 10)
+    outputs on drawings that are no digit} (optional). Each threshold is the smallest with selective
+    error <= max_risk on the digits and at most max_negative_sure of the negatives called sure. For
+    compare-all, every agreement level (how many models must give the answer themselves) gets its
+    threshold that way, and the level that calls the most calibration digits sure is kept.
     """
-
-    temperatures: dict[str, float]
-    threshold: float
-    single_thresholds: dict[str, float] = field(default_factory=dict)
-    max_risk: float = MAX_RISK
-    fitted_on: str = ""
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.temperatures, Mapping) or not self.temperatures:
-            raise ValueError("a SureRule needs the temperature of at least one model")
-        self.temperatures = {str(k): _temperature(v) for k, v in self.temperatures.items()}
-        self.threshold = _fraction_like(self.threshold, "threshold")
-        self.single_thresholds = {str(k): _fraction_like(v, f"the threshold of {k}")
-                                  for k, v in dict(self.single_thresholds).items()}
-        self.max_risk = _fraction_like(self.max_risk, "max_risk")
-
-    def combined(self, outputs: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(digit (n,), confidence (n,), sure (n,)) of the combined rule from {model: (n, 10) outputs}.
-        Every model of the rule must be there (others are ignored)."""
-        missing = [name for name in self.temperatures if name not in outputs]
-        if missing:
-            raise ValueError(f"outputs missing for {', '.join(missing)}")
-        average = np.mean([calibrate(outputs[name], T) for name, T in self.temperatures.items()], axis=0)
-        confidence = average.max(axis=1)
-        return average.argmax(axis=1), confidence, confidence >= self.threshold
-
-    def single(self, name: str, outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(digit, confidence, sure) of one model alone, with its own threshold."""
-        if name not in self.single_thresholds:
-            raise ValueError(f"no threshold for model {name!r}")
-        p = calibrate(outputs, self.temperatures[name])
-        confidence = p.max(axis=1)
-        return p.argmax(axis=1), confidence, confidence >= self.single_thresholds[name]
-
-    def to_dict(self) -> dict:
-        return {"format": FORMAT, "temperatures": dict(self.temperatures), "threshold": self.threshold,
-                "single_thresholds": dict(self.single_thresholds), "max_risk": self.max_risk,
-                "fitted_on": self.fitted_on}
-
-    @classmethod
-    def from_dict(cls, document: object) -> SureRule:
-        if not isinstance(document, Mapping) or document.get("format") != FORMAT:
-            raise ValueError(f"not a calibration document (its format must be {FORMAT!r})")
-        temperatures = document.get("temperatures")
-        singles = document.get("single_thresholds", {})
-        if not isinstance(temperatures, Mapping) or not isinstance(singles, Mapping):
-            raise ValueError("temperatures and single_thresholds must be objects {model: number}")
-        fitted_on = document.get("fitted_on", "")
-        return cls(dict(temperatures), document.get("threshold"), dict(singles),
-                   document.get("max_risk", MAX_RISK), fitted_on if isinstance(fitted_on, str) else "")
-
-
-def _fraction_like(value: object, what: str) -> float:
-    """A finite number from 0 to a little above 1 (a threshold above every confidence means 'never sure')."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(float(value)) or not 0 <= float(value) <= 1.000001:
-        raise ValueError(f"{what} must be a number from 0 to 1, got {value!r}")
-    return float(value)
-
-
-def fit_rule(outputs: Mapping[str, np.ndarray], labels: np.ndarray, max_risk: float = MAX_RISK,
-             fitted_on: str = "") -> SureRule:
-    """Fit every model's temperature, its own threshold, and the combined threshold on calibration data."""
     labels = _labels(labels, len(next(iter(outputs.values()))))
     temperatures = {name: fit_temperature(p, labels) for name, p in outputs.items()}
-    singles = {}
-    for name, p in outputs.items():
-        calibrated = calibrate(p, temperatures[name])
-        singles[name] = choose_threshold(calibrated.max(axis=1), calibrated.argmax(axis=1) == labels, max_risk)
-    rule = SureRule(temperatures, 1.0, singles, max_risk, fitted_on)
-    digit, confidence, _ = rule.combined(outputs)
-    rule.threshold = choose_threshold(confidence, digit == labels, max_risk)
-    return rule
+    calibrated = {name: calibrate(p, temperatures[name]) for name, p in outputs.items()}
+    negative_calibrated = ({name: calibrate(p, temperatures[name]) for name, p in negatives.items()}
+                           if negatives else None)
+    singles, not_digit = {}, {}
+    for name, p in calibrated.items():
+        singles[name] = choose_guarded_threshold(
+            p.max(axis=1), p.argmax(axis=1) == labels,
+            negative_calibrated[name].max(axis=1) if negative_calibrated else None, max_risk, max_negative_sure)
+        not_digit[name] = not_digit_level(p)
+    average = np.mean(list(calibrated.values()), axis=0)
+    not_digit[""] = not_digit_level(average)
+    best = None
+    for agreement in range(1, len(outputs) + 1):
+        confidence = _agreeing_confidence(calibrated, agreement)
+        negative_confidence = _agreeing_confidence(negative_calibrated, agreement) if negative_calibrated else None
+        threshold = choose_guarded_threshold(confidence, average.argmax(axis=1) == labels, negative_confidence,
+                                             max_risk, max_negative_sure)
+        coverage = float((confidence >= threshold).mean())
+        if best is None or coverage > best[0] + 1e-12:
+            best = (coverage, agreement, threshold)
+    _, agreement, threshold = best
+    return SureRule(temperatures, threshold, singles, agreement, not_digit, dict(models or {}), max_risk, fitted_on)
+
+
+def _agreeing_confidence(calibrated: Mapping[str, np.ndarray], agreement: int) -> np.ndarray:
+    """The averaged top probability where at least `agreement` models give the average's answer, else 0."""
+    average = np.mean(list(calibrated.values()), axis=0)
+    digit = average.argmax(axis=1)
+    agreeing = sum((p.argmax(axis=1) == digit).astype(int) for p in calibrated.values())
+    return np.where(agreeing >= agreement, average.max(axis=1), 0.0)
 
 
 # --- today's rule (gui/verdict.py), for the "before" figures ------------------------------------
 
 def today_single(outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(digit, sure) as gui/verdict.py decides: top output's share of the (non-negative) outputs >= 0.6."""
-    p = _probabilities(np.clip(outputs, 0, None))
+    p = check_probabilities(np.clip(outputs, 0, None))
     total = p.sum(axis=1)
     digit = p.argmax(axis=1)
     share = np.where(total > 0, p.max(axis=1) / np.where(total > 0, total, 1), 0.0)
@@ -346,10 +304,45 @@ def today_combined(outputs: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.nd
     return digits[0], sure
 
 
+# --- the data it is fitted on, and fitting for a folder of models --------------------------------
+
+def calibration_set(mnist) -> tuple[np.ndarray, np.ndarray, str]:
+    """(images (n, 28, 28) float32, labels (n,), description): the MNIST validation split (never trained
+    on) plus some of it redrawn as mouse drawings and in the writing styles of workbench.data.styles."""
+    split = mnist.validation_split()
+    drawn = to_drawings(split.validation_images[:CALIBRATION_DRAWN], seed=CALIBRATION_SEED)
+    drawn_images = np.stack([to_mnist(d) for d in drawn])
+    counts = {name: CALIBRATION_STYLED // len(VARIANTS) for name in VARIANTS}
+    styled_images, styled_labels = style_pool(split.validation_images, split.validation_labels, counts,
+                                              np.random.default_rng(CALIBRATION_SEED))
+    images = np.concatenate([pixels_to_float(split.validation_images), drawn_images, styled_images])
+    labels = np.concatenate([split.validation_labels, split.validation_labels[:CALIBRATION_DRAWN],
+                             styled_labels]).astype(np.int64)
+    described = (f"MNIST validation split ({len(split.validation_labels)} images, the last of the training set, "
+                 f"never trained on) + {len(drawn_images)} of them redrawn by to_drawings + {len(styled_images)} "
+                 f"redrawn in writing styles (seed {CALIBRATION_SEED})")
+    return images, labels, described
+
+
+def fit_for_folder(classifiers: Sequence, mnist, folder: Path) -> tuple[SureRule, dict]:
+    """Fit the rule for these classifiers, write folder/calibration.json, and return (rule, the outputs
+    it was fitted on: {"calibration": {model: outputs}, "labels": ..., "symbols": {model: outputs}})."""
+    images, labels, described = calibration_set(mnist)
+    symbols, _ = symbol_images(SYMBOLS_PER_SYMBOL, SYMBOLS_SEED)
+    calib_out = {c.name: predict_in_batches(c.predict_proba, images) for c in classifiers}
+    symbol_out = {c.name: predict_in_batches(c.predict_proba, symbols) for c in classifiers}
+    fitted_on = (f"{described}; negatives: {len(symbols)} drawn symbols ({len(SYMBOLS)} x {SYMBOLS_PER_SYMBOL}, "
+                 f"seed {SYMBOLS_SEED})")
+    rule = fit_rule(calib_out, labels, symbol_out, MAX_RISK, MAX_NEGATIVE_SURE, fitted_on,
+                    {c.name: weights_sha256(c) or "" for c in classifiers})
+    write_json(folder / CALIBRATION, {**rule.to_dict(), "created_at": timestamp()})
+    return rule, {"calibration": calib_out, "labels": labels, "symbols": symbol_out}
+
+
 # --- the command ---------------------------------------------------------------------------------
 
 def _line(name: str, real: tuple[np.ndarray, np.ndarray] | None, labels: np.ndarray | None,
-          letters_sure: np.ndarray) -> str:
+          letters_sure: np.ndarray, letters_not_digit: np.ndarray | None = None) -> str:
     if real is not None:
         digit, sure = real
         coverage = sure.mean()
@@ -357,7 +350,8 @@ def _line(name: str, real: tuple[np.ndarray, np.ndarray] | None, labels: np.ndar
         head = f"{coverage:9.1%} {accuracy}  ({int(sure.sum()):4d}/{len(sure)})"
     else:
         head = f"{'-':>9} {'-':>8}  {'':11}"
-    return f"  {name:<28} {head}   {letters_sure.mean():8.1%}"
+    tail = f"   {letters_not_digit.mean():10.1%}" if letters_not_digit is not None else ""
+    return f"  {name:<28} {head}   {letters_sure.mean():8.1%}{tail}"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -386,14 +380,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: no model could be loaded from {args.models_dir}", file=sys.stderr)
         return 2
     names = [c.name for c in classifiers]
-
-    split = mnist.validation_split()
-    drawn = to_drawings(split.validation_images[:CALIBRATION_DRAWN], seed=CALIBRATION_SEED)
-    drawn_images = np.stack([to_mnist(d) for d in drawn])
-    calibration_images = np.concatenate([pixels_to_float(split.validation_images), drawn_images])
-    calibration_labels = np.concatenate([split.validation_labels,
-                                         split.validation_labels[:CALIBRATION_DRAWN]]).astype(np.int64)
-
     try:
         real = load_real_drawings(args.real_drawings, download=False)
         real_images, real_labels = real.images(), real.labels.astype(np.int64)
@@ -403,59 +389,58 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {e}", file=sys.stderr)
             return 2
         real_images, real_labels, real_note = None, None, f"real drawings not found: {e}"
-    letters, _ = letter_images(LETTERS_PER_LETTER, LETTERS_SEED)
 
-    calib_out, real_out, letter_out = {}, {}, {}
+    rule, fitted = fit_for_folder(classifiers, mnist, args.models_dir)
+    calib_out, calibration_labels = fitted["calibration"], fitted["labels"]
+    letters, _ = letter_images(LETTERS_PER_LETTER, LETTERS_SEED)
+    letter_out, real_out = {}, {}
     for c in classifiers:
-        calib_out[c.name] = predict_in_batches(c.predict_proba, calibration_images)
         letter_out[c.name] = predict_in_batches(c.predict_proba, letters)
         if real_images is not None:
             real_out[c.name] = predict_in_batches(c.predict_proba, real_images)
 
-    fitted_on = (f"MNIST validation split ({len(split.validation_labels)} images, the last of the training set) + "
-                 f"{len(drawn_images)} of them redrawn by to_drawings (seed {CALIBRATION_SEED})")
-    rule = fit_rule(calib_out, calibration_labels, MAX_RISK, fitted_on)
-    target = args.models_dir / CALIBRATION
-    write_json(target, {**rule.to_dict(), "created_at": timestamp()})
-
-    print(f"Calibration data: {fitted_on}.")
+    print(f"Calibration data: {rule.fitted_on}.")
     print(f"Check sets: {real_note}; {len(letters)} drawn letters ({len(LETTERS)} letters x {LETTERS_PER_LETTER}, "
           f"seed {LETTERS_SEED}).")
-    print(f"Thresholds: the smallest with selective error <= {MAX_RISK:.1%} on the calibration data.\n")
+    print(f"Thresholds: the smallest with selective error <= {MAX_RISK:.1%} on the calibration digits and at most "
+          f"{MAX_NEGATIVE_SURE:.0%} of the symbols called sure. Compare-all: averaged calibrated probabilities, "
+          f"and at least {rule.agreement} of {len(names)} models giving the answer (the agreement level that "
+          f"covers the most calibration digits).\n")
     print(f"  {'model':<28} {'T':>6} {'ECE before':>11} {'ECE after':>10}  {'own threshold':>13}   (on calibration data)")
     for name in names:
         T = rule.temperatures[name]
         print(f"  {name:<28} {T:6.3f} {expected_calibration_error(calib_out[name], calibration_labels):11.4f} "
               f"{expected_calibration_error(calibrate(calib_out[name], T), calibration_labels):10.4f}  "
               f"{rule.single_thresholds[name]:13.4f}")
-    print(f"  {'combined (average)':<28} {'':6} {'':11} {'':10}  {rule.threshold:13.4f}\n")
+    print(f"  {'compare-all (average)':<28} {'':6} {'':11} {'':10}  {rule.threshold:13.4f}\n")
 
     header = f"  {'rule':<28} {'coverage':>9} {'accuracy':>8}  {'(sure/all)':>11}   {'letters sure':>12}"
     has_real = real_labels is not None
-    print("Before: today's rule (top share >= 0.6; compare-all: all agree and all sure)")
+    print("Before: the old rule (top share >= 0.6; compare-all: all agree and all sure)")
     print(header)
     for name in names:
         d_real = today_single(real_out[name]) if has_real else None
         print(_line(name, d_real, real_labels, today_single(letter_out[name])[1]))
     print(_line("compare-all", today_combined(real_out) if has_real else None, real_labels,
                 today_combined(letter_out)[1]))
-    print("\nAfter: calibrated (own temperature and threshold; compare-all: averaged, combined threshold)")
-    print(header)
+    print("\nAfter: the calibrated rule the window uses")
+    print(header + f"   {'not a digit':>11}")
     for name in names:
         d_real = rule.single(name, real_out[name])[::2] if has_real else None
-        print(_line(name, d_real, real_labels, rule.single(name, letter_out[name])[2]))
+        print(_line(name, d_real, real_labels, rule.single(name, letter_out[name])[2],
+                    rule.single_kinds(name, letter_out[name]) == NOT_A_DIGIT))
     combined_real = rule.combined(real_out) if has_real else None
-    print(_line("compare-all (combined)", (combined_real[0], combined_real[2]) if has_real else None, real_labels,
-                rule.combined(letter_out)[2]))
+    print(_line("compare-all", (combined_real[0], combined_real[2]) if has_real else None, real_labels,
+                rule.combined(letter_out)[2], rule.combined_kinds(letter_out) == NOT_A_DIGIT))
 
     if has_real:
         digit, confidence, _ = combined_real
         coverage, risk = risk_coverage(confidence, digit == real_labels)
-        print("\nRisk-coverage of the combined rule on the real drawings (most confident first):")
+        print("\nRisk-coverage of the averaged probabilities on the real drawings (most confident first):")
         print("  coverage   error")
         for target_coverage in COVERAGES:
             print(f"  {target_coverage:7.0%}  {risk_at_coverage(coverage, risk, target_coverage):7.2%}")
-    print(f"\nWrote {target}. ({time.perf_counter() - start:.0f} s)")
+    print(f"\nWrote {args.models_dir / CALIBRATION}. ({time.perf_counter() - start:.0f} s)")
     return 0
 
 

@@ -1,0 +1,264 @@
+"""When is a model sure? Calibrated probabilities and the rule behind "sure", "unsure: 7 or 1?" and
+"this does not look like a digit", as the window uses them.
+
+A model's top output is a confidence, but not a calibrated one: a network trained to near-zero loss says
+99% for drawings it gets wrong. Temperature scaling (Guo et al., 2017) fixes the scale with one number
+per model: the calibrated probabilities are softmax(log(p) / T). T > 1 softens over-confident outputs;
+the predicted digit never changes. Sigmoid-output models (784-30-10) give outputs that do not sum to 1:
+they are first normalised by their sum (each output's share, as the window shows it).
+
+A `SureRule` holds what was fitted on calibration data (workbench.reports.calibration, which writes
+calibration.json beside the models):
+- each model's temperature and its own "sure" threshold on its calibrated top probability;
+- for compare-all: the models' calibrated probabilities are averaged; the answer is the average's top
+  digit, and it is "sure" when the average's top probability reaches `threshold` AND at least
+  `agreement` models give that digit themselves;
+- "not a digit": when the top two digits together hold less probability than they do for all but
+  a small share of the calibration digits (`not_digit_below`, per model and combined), no digit is
+  a plausible reading.
+- which model files it was fitted for (their weights' SHA-256): a model rebuilt since then is not
+  calibrated, and the window says so instead of trusting stale numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from scratch.files import read_json
+from workbench.models.adapter import Classifier
+
+FORMAT = "digit-workbench/calibration"
+FLOOR = 1e-30       # probabilities are clipped here before the log (float32 softmax underflows to 0)
+SURE, UNSURE, NOT_A_DIGIT = "sure", "unsure", "not a digit"
+
+
+# --- checking inputs -----------------------------------------------------------------------------
+
+def check_probabilities(p: object, what: str = "probabilities") -> np.ndarray:
+    """(n, 10) finite, non-negative outputs as float64; ValueError saying what is wrong."""
+    try:
+        array = np.asarray(p, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be an (n, 10) array of numbers") from None
+    if array.ndim != 2 or array.shape[1] != 10:
+        raise ValueError(f"{what} must have shape (n, 10), got {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{what} contain NaN or infinite values")
+    if (array < 0).any():
+        raise ValueError(f"{what} must not be negative (got {array.min():g}): pass output activations, not logits")
+    return array
+
+
+def check_temperature(T: object) -> float:
+    if isinstance(T, bool) or not isinstance(T, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(float(T)) or float(T) <= 0:
+        raise ValueError(f"temperature must be a positive finite number, got {T!r}")
+    return float(T)
+
+
+def _fraction_like(value: object, what: str) -> float:
+    """A finite number from 0 to a little above 1 (a threshold above every confidence means 'never sure')."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(float(value)) or not 0 <= float(value) <= 1.000001:
+        raise ValueError(f"{what} must be a number from 0 to 1, got {value!r}")
+    return float(value)
+
+
+# --- temperature scaling -------------------------------------------------------------------------
+
+def normalised(probabilities: object) -> np.ndarray:
+    """(n, 10) outputs divided by their row sums (sigmoid outputs need it; softmax ones are unchanged).
+    A row of zeros becomes uniform."""
+    p = check_probabilities(probabilities)
+    total = p.sum(axis=1, keepdims=True)
+    return np.where(total > 0, p / np.where(total > 0, total, 1), 0.1)
+
+
+def log_probabilities(probabilities: object) -> np.ndarray:
+    """log of the normalised outputs, clipped at FLOOR: (n, 10)."""
+    return np.log(np.maximum(normalised(probabilities), FLOOR))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def calibrate(probabilities: object, T: float) -> np.ndarray:
+    """softmax(log(p) / T) of (n, 10) outputs (normalised by their sum first): calibrated probabilities."""
+    return softmax(log_probabilities(probabilities) / check_temperature(T))
+
+
+def top_two_mass(p: np.ndarray) -> np.ndarray:
+    """(n,) the probability held by the two likeliest digits of each row of (n, 10) probabilities."""
+    top = np.sort(p, axis=1)
+    return top[:, -1] + top[:, -2]
+
+
+# --- the rule ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reading:
+    """What one rule says about one drawing."""
+
+    digit: int                  # the likeliest digit
+    runner_up: int              # the second likeliest
+    confidence: float           # the (calibrated) probability of `digit`
+    kind: str                   # SURE, UNSURE or NOT_A_DIGIT
+
+    @property
+    def sure(self) -> bool:
+        return self.kind == SURE
+
+    def phrase(self) -> str:
+        """'sure', 'unsure: 7 or 1?' or 'this does not look like a digit'."""
+        if self.kind == SURE:
+            return "sure"
+        if self.kind == UNSURE:
+            return f"unsure: {self.digit} or {self.runner_up}?"
+        return "this does not look like a digit"
+
+
+@dataclass
+class SureRule:
+    """Per-model temperatures and thresholds, and the compare-all rule, chosen on calibration data."""
+
+    temperatures: dict[str, float]
+    threshold: float                                   # compare-all: the averaged top probability
+    single_thresholds: dict[str, float] = field(default_factory=dict)
+    agreement: int = 1                                 # compare-all: models that must give the answer themselves
+    not_digit_below: dict[str, float] = field(default_factory=dict)   # per model, and "" for compare-all
+    models: dict[str, str] = field(default_factory=dict)              # model -> SHA-256 of its weights file
+    max_risk: float = 0.005
+    fitted_on: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.temperatures, Mapping) or not self.temperatures:
+            raise ValueError("a SureRule needs the temperature of at least one model")
+        self.temperatures = {str(k): check_temperature(v) for k, v in self.temperatures.items()}
+        self.threshold = _fraction_like(self.threshold, "threshold")
+        self.single_thresholds = {str(k): _fraction_like(v, f"the threshold of {k}")
+                                  for k, v in dict(self.single_thresholds).items()}
+        self.not_digit_below = {str(k): _fraction_like(v, f"not_digit_below of {k or 'compare-all'}")
+                                for k, v in dict(self.not_digit_below).items()}
+        if isinstance(self.agreement, bool) or not isinstance(self.agreement, (int, np.integer)) \
+                or not 1 <= self.agreement <= len(self.temperatures):
+            raise ValueError(f"agreement must be a whole number from 1 to {len(self.temperatures)} (the models), "
+                             f"got {self.agreement!r}")
+        self.agreement = int(self.agreement)
+        if not isinstance(self.models, Mapping) or not all(isinstance(v, str) for v in self.models.values()):
+            raise ValueError("models must map model names to the SHA-256 of their weights")
+        self.models = {str(k): v for k, v in self.models.items()}
+        self.max_risk = _fraction_like(self.max_risk, "max_risk")
+
+    # --- arrays: what calibration and the report use ----------------------------------------
+
+    def combined(self, outputs: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(digit (n,), confidence (n,), sure (n,)) of compare-all from {model: (n, 10) outputs}.
+        Every model of the rule must be there (others are ignored)."""
+        average, votes = self._average_and_votes(outputs)
+        digit = average.argmax(axis=1)
+        confidence = average.max(axis=1)
+        agreeing = (votes == digit[None, :]).sum(axis=0)
+        return digit, confidence, (confidence >= self.threshold) & (agreeing >= self.agreement)
+
+    def combined_kinds(self, outputs: Mapping[str, np.ndarray]) -> np.ndarray:
+        """(n,) SURE, UNSURE or NOT_A_DIGIT for compare-all."""
+        average, _ = self._average_and_votes(outputs)
+        _, _, sure = self.combined(outputs)
+        return _kinds(sure, top_two_mass(average), self.not_digit_below.get("", 0.0))
+
+    def single(self, name: str, outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(digit, confidence, sure) of one model alone, with its own threshold."""
+        if name not in self.single_thresholds:
+            raise ValueError(f"no threshold for model {name!r}")
+        p = calibrate(outputs, self.temperatures[name])
+        confidence = p.max(axis=1)
+        return p.argmax(axis=1), confidence, confidence >= self.single_thresholds[name]
+
+    def single_kinds(self, name: str, outputs: np.ndarray) -> np.ndarray:
+        _, _, sure = self.single(name, outputs)
+        return _kinds(sure, top_two_mass(calibrate(outputs, self.temperatures[name])),
+                      self.not_digit_below.get(name, 0.0))
+
+    def _average_and_votes(self, outputs: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        missing = [name for name in self.temperatures if name not in outputs]
+        if missing:
+            raise ValueError(f"outputs missing for {', '.join(missing)}")
+        calibrated = [calibrate(outputs[name], T) for name, T in self.temperatures.items()]
+        return np.mean(calibrated, axis=0), np.stack([p.argmax(axis=1) for p in calibrated])
+
+    # --- one drawing: what the window uses ---------------------------------------------------
+
+    def read_single(self, name: str, outputs: np.ndarray) -> Reading:
+        """The reading of model `name` for one drawing's (10,) outputs."""
+        outputs = np.asarray(outputs, np.float64).reshape(1, 10)
+        p = calibrate(outputs, self.temperatures[name])[0]
+        return _reading(p, self.single_kinds(name, outputs)[0])
+
+    def read_combined(self, outputs: Mapping[str, np.ndarray]) -> Reading:
+        """The compare-all reading for one drawing, from {model: (10,) outputs}."""
+        batch = {name: np.asarray(o, np.float64).reshape(1, 10) for name, o in outputs.items()}
+        average, _ = self._average_and_votes(batch)
+        return _reading(average[0], self.combined_kinds(batch)[0])
+
+    def covers(self, name: str, weights_sha256: str | None) -> bool:
+        """Whether this rule was fitted for this very model file (a rebuilt model is not calibrated)."""
+        return name in self.single_thresholds and self.models.get(name) == weights_sha256
+
+    # --- files -------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        return {"format": FORMAT, "temperatures": dict(self.temperatures), "threshold": self.threshold,
+                "single_thresholds": dict(self.single_thresholds), "agreement": self.agreement,
+                "not_digit_below": dict(self.not_digit_below), "models": dict(self.models),
+                "max_risk": self.max_risk, "fitted_on": self.fitted_on}
+
+    @classmethod
+    def from_dict(cls, document: object) -> SureRule:
+        if not isinstance(document, Mapping) or document.get("format") != FORMAT:
+            raise ValueError(f"not a calibration document (its format must be {FORMAT!r})")
+        temperatures = document.get("temperatures")
+        parts = {key: document.get(key, {}) for key in ("single_thresholds", "not_digit_below", "models")}
+        if not isinstance(temperatures, Mapping) or not all(isinstance(v, Mapping) for v in parts.values()):
+            raise ValueError("temperatures, single_thresholds, not_digit_below and models must be objects "
+                             "{model: value}")
+        fitted_on = document.get("fitted_on", "")
+        return cls(dict(temperatures), document.get("threshold"), dict(parts["single_thresholds"]),
+                   document.get("agreement", 1), dict(parts["not_digit_below"]), dict(parts["models"]),
+                   document.get("max_risk", 0.005), fitted_on if isinstance(fitted_on, str) else "")
+
+
+def _kinds(sure: np.ndarray, two: np.ndarray, not_digit_below: float) -> np.ndarray:
+    return np.where(sure, SURE, np.where(two < not_digit_below, NOT_A_DIGIT, UNSURE))
+
+
+def _reading(p: np.ndarray, kind: str) -> Reading:
+    order = np.argsort(-p, kind="stable")
+    return Reading(int(order[0]), int(order[1]), float(p[order[0]]), str(kind))
+
+
+def weights_sha256(classifier: Classifier) -> str | None:
+    """The SHA-256 its JSON records for its weights file (what calibration.json is keyed on)."""
+    model_file = classifier.metadata.get("model_file")
+    sha = model_file.get("sha256") if isinstance(model_file, dict) else None
+    return sha if isinstance(sha, str) else None
+
+
+def load_rule(path: Path) -> tuple[SureRule | None, str]:
+    """(rule, "") from a calibration.json, or (None, why not): a missing or broken file is not an error
+    for the window, which then says its confidences are uncalibrated."""
+    if not path.exists():
+        return None, f"no {path.name} in {path.parent} (run python -m workbench.reports.calibration)"
+    try:
+        return SureRule.from_dict(read_json(path, "calibration file")), ""
+    except ValueError as e:
+        return None, f"{path}: {e}" if str(path) not in str(e) else str(e)
+    except OSError as e:
+        return None, f"{path} cannot be read: {e}"
