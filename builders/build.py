@@ -36,7 +36,8 @@ from workbench.models.frameworks import adapter_for
 from workbench.models.locks import LockHeld, file_lock
 from workbench.models.metadata import training_record
 from workbench.models.recipe import Recipe
-from workbench.models.registry import DEFAULT_FOLDER, load_model, update_manifest
+from workbench.models.registry import CALIBRATION, DEFAULT_FOLDER, load_all, load_model, update_manifest
+from workbench.reports.calibration import fit_for_folder
 from workbench.reports.evaluate import predict_in_batches, score
 from workbench.reports.plots import save_figure, training_curves
 from workbench.reports.readme_table import results_table
@@ -176,6 +177,19 @@ def _build_locked(recipe: Recipe, data: Data, out: Path, *, epochs: int | None, 
     return entry
 
 
+def calibrate_folder(out: Path, data_dir: str | None, quick: bool) -> None:
+    """Refit the window's "sure" rule (calibration.json) for the models now in `out`: a rebuilt model
+    makes the old rule stale (it names the model files it was fitted for)."""
+    classifiers, problems = load_all(out)
+    if not classifiers:
+        return
+    print(f"\nfitting the \"sure\" rule for {', '.join(c.name for c in classifiers)}"
+          + (f" (left out: {', '.join(problems)})" if problems else "") + "...", flush=True)
+    rule, _ = fit_for_folder(classifiers, load_mnist(data_dir), out, quick)
+    print(f"wrote {out / CALIBRATION}: compare-all is sure at {rule.threshold:.4f} (averaged, calibrated) with "
+          f"at least {rule.agreement} of {len(classifiers)} models agreeing")
+
+
 # --- command line ---------------------------------------------------------------------------------
 
 def parser(names: list[str], description: str) -> argparse.ArgumentParser:
@@ -240,6 +254,7 @@ def main(names: list[str], description: str, argv: list[str] | None = None) -> i
               f"{entry['best_epoch']}")
     if built:
         print("\n" + results_table(built))
+        calibrate_folder(out, args.data_dir, args.quick)
     if failed:
         print(f"\nnot built: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0

@@ -153,9 +153,12 @@ def test_switching_models_and_compare_all(shipped_app):
         np.testing.assert_allclose([bar.get_height() for bar in app.bars], app.opinions[name].outputs, atol=1e-6)
     app.tabs.select(1)
     root.update()
-    from gui.verdict import agreement
-    verdict = agreement(app.opinions)
+    from gui.verdict import agreement, rule_applies
+    assert app.rule is not None, app.rule_problem             # saved_networks/ ships its calibration.json
+    assert rule_applies(app.rule, app.opinions) and all(view.calibrated for view in app.opinions.values())
+    verdict = agreement(app.opinions, app.rule)
     assert app.compare_message.get() == verdict.message
+    assert verdict.message.startswith(("Sure: ", "Unsure: ", "This does not look like a digit"))
     highlighted = {tag.split(":", 1)[1] for item in app.compare.find_all() for tag in app.compare.gettags(item)
                    if tag.startswith("disagree:")}
     assert highlighted == set(verdict.disagreeing)
@@ -239,6 +242,53 @@ def test_broken_and_missing_models_are_reported_and_the_rest_work(display, tmp_p
         draw(root, app, SEVEN)
         np.testing.assert_allclose(app.opinions[good].outputs, expected_outputs(app)[good], atol=1e-5)
         app.predict()            # an empty canvas after clear, a re-predict: no error anywhere
+    finally:
+        root.destroy()
+
+
+def _calibrated_folder(tmp_path: Path, name: str, **rule_fields) -> Path:
+    """Two shipped scratch models and a calibration.json written by hand for them."""
+    from scratch.files import json_text
+    from workbench.models.confidence import SureRule
+    folder = tmp_path / name
+    folder.mkdir()
+    models = ("scratch-784-30-10", "scratch-cnn")
+    shas = {}
+    for model in models:
+        for suffix in (".json", ".npz"):
+            shutil.copy(SHIPPED / f"{model}{suffix}", folder / f"{model}{suffix}")
+        shas[model] = json.loads((SHIPPED / f"{model}.json").read_text())["model_file"]["sha256"]
+    fields = dict(temperatures={m: 1.0 for m in models}, threshold=0.0, single_thresholds={m: 0.0 for m in models},
+                  agreement=1, not_digit_below={}, models=shas)
+    fields.update(rule_fields)
+    (folder / "calibration.json").write_text(json_text(SureRule(**fields).to_dict()))
+    return folder
+
+
+@pytest.mark.parametrize("case, fields, single, compare", [
+    ("always-sure", {}, "says 7: sure", "Sure: 7."),
+    ("never-sure", dict(threshold=1.0, single_thresholds={"scratch-784-30-10": 1.0, "scratch-cnn": 1.0}),
+     "unsure: 7 or", "Unsure: 7 or"),
+    ("nothing-is-a-digit", dict(threshold=1.0, single_thresholds={"scratch-784-30-10": 1.0, "scratch-cnn": 1.0},
+                                not_digit_below={"scratch-784-30-10": 1.0, "scratch-cnn": 1.0, "": 1.0}),
+     "this does not look like a digit", "This does not look like a digit."),
+    ("stale", dict(models={"scratch-784-30-10": "0" * 64, "scratch-cnn": "0" * 64}),
+     "not calibrated", "Not calibrated for this set of models"),
+])
+def test_the_window_says_what_calibration_json_says(display, tmp_path, case, fields, single, compare):
+    """The fitted rule in calibration.json, not a constant in the GUI, decides "sure": change the file and
+    the window's words change with it; a file fitted for other model files is not trusted."""
+    root, app = open_app(_calibrated_folder(tmp_path, case, **fields))
+    try:
+        draw(root, app, SEVEN)
+        assert all(view.digit == 7 for view in app.opinions.values()), "both models should read the 7"
+        assert single in app.verdict.get()
+        assert compare in app.compare_message.get()
+        if case == "stale":
+            assert "Not calibrated (rebuilt or new since calibration.json)" in app.status.get()
+        else:
+            assert all(view.calibrated for view in app.opinions.values())
+        assert app.shown_digit == (7 if case in ("always-sure", "stale") else None)
     finally:
         root.destroy()
 

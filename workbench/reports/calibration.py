@@ -58,6 +58,7 @@ CALIBRATION_SEED = 2024      # their seed (not compare's 1234, which draws test 
 CALIBRATION_STYLED = 2000    # validation digits redrawn in writing styles, added to the calibration data
 SYMBOLS_PER_SYMBOL = 40      # drawn symbols (negatives) per symbol
 SYMBOLS_SEED = 11
+QUICK_VALIDATION, QUICK_SYMBOLS = 500, 5
 LETTERS_PER_LETTER = 20
 LETTERS_SEED = 7
 COVERAGES = (0.5, 0.8, 0.9, 0.95, 1.0)
@@ -306,32 +307,38 @@ def today_combined(outputs: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.nd
 
 # --- the data it is fitted on, and fitting for a folder of models --------------------------------
 
-def calibration_set(mnist) -> tuple[np.ndarray, np.ndarray, str]:
+def calibration_set(mnist, quick: bool = False) -> tuple[np.ndarray, np.ndarray, str]:
     """(images (n, 28, 28) float32, labels (n,), description): the MNIST validation split (never trained
-    on) plus some of it redrawn as mouse drawings and in the writing styles of workbench.data.styles."""
+    on) plus some of it redrawn as mouse drawings and in the writing styles of workbench.data.styles.
+    `quick`: a small slice of each (smoke tests)."""
     split = mnist.validation_split()
-    drawn = to_drawings(split.validation_images[:CALIBRATION_DRAWN], seed=CALIBRATION_SEED)
+    validation_images, validation_labels = split.validation_images, split.validation_labels
+    drawn_count, styled_count = CALIBRATION_DRAWN, CALIBRATION_STYLED
+    if quick:
+        validation_images, validation_labels = validation_images[:QUICK_VALIDATION], validation_labels[:QUICK_VALIDATION]
+        drawn_count = styled_count = QUICK_VALIDATION // 5
+    drawn = to_drawings(validation_images[:drawn_count], seed=CALIBRATION_SEED)
     drawn_images = np.stack([to_mnist(d) for d in drawn])
-    counts = {name: CALIBRATION_STYLED // len(VARIANTS) for name in VARIANTS}
-    styled_images, styled_labels = style_pool(split.validation_images, split.validation_labels, counts,
+    counts = {name: max(1, styled_count // len(VARIANTS)) for name in VARIANTS}
+    styled_images, styled_labels = style_pool(validation_images, validation_labels, counts,
                                               np.random.default_rng(CALIBRATION_SEED))
-    images = np.concatenate([pixels_to_float(split.validation_images), drawn_images, styled_images])
-    labels = np.concatenate([split.validation_labels, split.validation_labels[:CALIBRATION_DRAWN],
-                             styled_labels]).astype(np.int64)
-    described = (f"MNIST validation split ({len(split.validation_labels)} images, the last of the training set, "
+    images = np.concatenate([pixels_to_float(validation_images), drawn_images, styled_images])
+    labels = np.concatenate([validation_labels, validation_labels[:drawn_count], styled_labels]).astype(np.int64)
+    described = (f"MNIST validation split ({len(validation_labels)} images, the last of the training set, "
                  f"never trained on) + {len(drawn_images)} of them redrawn by to_drawings + {len(styled_images)} "
                  f"redrawn in writing styles (seed {CALIBRATION_SEED})")
     return images, labels, described
 
 
-def fit_for_folder(classifiers: Sequence, mnist, folder: Path) -> tuple[SureRule, dict]:
+def fit_for_folder(classifiers: Sequence, mnist, folder: Path, quick: bool = False) -> tuple[SureRule, dict]:
     """Fit the rule for these classifiers, write folder/calibration.json, and return (rule, the outputs
     it was fitted on: {"calibration": {model: outputs}, "labels": ..., "symbols": {model: outputs}})."""
-    images, labels, described = calibration_set(mnist)
-    symbols, _ = symbol_images(SYMBOLS_PER_SYMBOL, SYMBOLS_SEED)
+    images, labels, described = calibration_set(mnist, quick)
+    per_symbol = QUICK_SYMBOLS if quick else SYMBOLS_PER_SYMBOL
+    symbols, _ = symbol_images(per_symbol, SYMBOLS_SEED)
     calib_out = {c.name: predict_in_batches(c.predict_proba, images) for c in classifiers}
     symbol_out = {c.name: predict_in_batches(c.predict_proba, symbols) for c in classifiers}
-    fitted_on = (f"{described}; negatives: {len(symbols)} drawn symbols ({len(SYMBOLS)} x {SYMBOLS_PER_SYMBOL}, "
+    fitted_on = (f"{described}; negatives: {len(symbols)} drawn symbols ({len(SYMBOLS)} x {per_symbol}, "
                  f"seed {SYMBOLS_SEED})")
     rule = fit_rule(calib_out, labels, symbol_out, MAX_RISK, MAX_NEGATIVE_SURE, fitted_on,
                     {c.name: weights_sha256(c) or "" for c in classifiers})

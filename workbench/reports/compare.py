@@ -25,7 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,8 @@ from workbench.data.drawn_style import to_drawings
 from workbench.data.my_drawings import CANVAS, LabelledDrawing, counts_per_digit, load_folder
 from workbench.data.real_drawings import (DRAWN_FRACTION, ENV_VAR, UCI_PAGE, RealDrawings, RealDrawingsError,
                                           load_real_drawings)
+from workbench.reports.confidence import (FIGURE as RISK_COVERAGE_FIGURE, ConfidenceSection, confidence_document,
+                                          confidence_markdown, measure_confidence, risk_coverage_figure)
 from workbench.reports.evaluate import (Scores, evaluate_drawings, group_accuracy, latency_seconds, mistakes,
                                         predict_in_batches, score, throughput, wilson_interval)
 from workbench.cli import check_writable, positive_int
@@ -116,6 +118,7 @@ class MyDrawings:
     drawings: list[LabelledDrawing]
     problems: dict[Path, str]
     scores: dict[str, Scores]       # by model name; filled once the models are loaded
+    outputs: dict[str, np.ndarray] = field(default_factory=dict)   # by model name: (m, 10) output activations
 
     @property
     def counts(self) -> np.ndarray:
@@ -141,6 +144,7 @@ class RealSet:
     images: np.ndarray              # (m, 28, 28) float32: those drawings as the models see them
     quick: bool
     scores: dict[str, Scores]       # by model name; filled once the models are loaded
+    outputs: dict[str, np.ndarray] = field(default_factory=dict)   # by model name: (m, 10) output activations
 
     @property
     def labels(self) -> np.ndarray:
@@ -437,7 +441,8 @@ def problems_section(problems: dict[str, str]) -> str:
 def report_markdown(results: list[ModelResult], *, test_count: int, quick: bool, drawn: DrawnSet,
                     disagreement: np.ndarray, hardest_count: int, problems: dict[str, str],
                     imagine_failures: dict[str, str], figures: set[str], mine: MyDrawings | None = None,
-                    real: RealSet | None = None, real_note: str | None = None, real_hardest_count: int = 0) -> str:
+                    real: RealSet | None = None, real_note: str | None = None, real_hardest_count: int = 0,
+                    confidence: ConfidenceSection | None = None) -> str:
     """The whole report as Markdown; figures are linked by file name (they sit beside it)."""
     names = [r.name for r in results]
     subset = f"the first {test_count:,} MNIST test images (--quick)" if quick else \
@@ -468,6 +473,8 @@ def report_markdown(results: list[ModelResult], *, test_count: int, quick: bool,
               f"Beside it, each model's accuracy on the same digits as MNIST has them.",
               drawn_table(results), _image("drawn_robustness.png", figures)]
     parts += real_drawings_section(results, real, real_note, real_hardest_count, figures)
+    if confidence is not None:
+        parts += confidence_markdown(confidence, _image(RISK_COVERAGE_FIGURE, figures))
     if mine is not None:
         parts += my_drawings_section(results, mine, figures)
     parts += ["## What the models imagine",
@@ -502,7 +509,7 @@ def _duration(seconds: float | None) -> str:
 def write_figures(out: Path, results: list[ModelResult], test: TestSet, disagreement: np.ndarray,
                   hardest: np.ndarray, pictures: np.ndarray, histories: dict[str, History],
                   drawn_count: int, mine: MyDrawings | None = None, real: RealSet | None = None,
-                  real_hardest: np.ndarray | None = None) -> set[str]:
+                  real_hardest: np.ndarray | None = None, confidence: ConfidenceSection | None = None) -> set[str]:
     """Draw and save every figure into `out`; returns the file names written."""
     names = [r.name for r in results]
     predictions = {r.name: r.test.predictions[hardest] for r in results}
@@ -523,6 +530,8 @@ def write_figures(out: Path, results: list[ModelResult], test: TestSet, disagree
             title=f"Confusion matrices on my drawings ({len(mine.drawings):,})")
     if real is not None:
         figures.update(real_figures(names, real, real_hardest if real_hardest is not None else np.zeros(0, int)))
+    if confidence is not None and (risk := risk_coverage_figure(confidence)) is not None:
+        figures[RISK_COVERAGE_FIGURE] = risk
     if histories:
         figures["training_curves.png"] = training_curves(histories, "Training curves of the compared models")
     for filename, figure in figures.items():
@@ -551,7 +560,7 @@ def real_figures(names: list[str], real: RealSet, hardest: np.ndarray) -> dict:
 def results_document(results: list[ModelResult], *, test: TestSet, quick: bool, drawn: DrawnSet,
                      disagreement: np.ndarray, hardest: np.ndarray, problems: dict[str, str],
                      mine: MyDrawings | None = None, real: RealSet | None = None, real_note: str | None = None,
-                     real_hardest: np.ndarray | None = None) -> dict:
+                     real_hardest: np.ndarray | None = None, confidence: ConfidenceSection | None = None) -> dict:
     """What results.json holds: every number of the report, plus how it was measured."""
     names = [r.name for r in results]
     return {
@@ -569,6 +578,7 @@ def results_document(results: list[ModelResult], *, test: TestSet, quick: bool, 
         "real_drawings": None if real is None else real_drawings_document(
             results, real, real_hardest if real_hardest is not None else np.zeros(0, int)),
         "real_drawings_note": real_note,
+        "confidence": None if confidence is None else confidence_document(confidence),
     }
 
 
@@ -737,26 +747,30 @@ def main(argv: list[str] | None = None) -> int:
         mine.scores = evaluate_drawings(classifiers, mine.drawings)
     real_hardest = None
     if real is not None:
-        real.scores = {c.name: score(predict_in_batches(c.predict_proba, real.images), real.labels)
-                       for c in classifiers}
+        real.outputs = {c.name: predict_in_batches(c.predict_proba, real.images) for c in classifiers}
+        real.scores = {name: score(outputs, real.labels) for name, outputs in real.outputs.items()}
         real_hardest = hardest_indices(np.array([real.scores[c.name].predictions for c in classifiers]), real.labels)
 
+    confidence = measure_confidence(classifiers, args.folder, real.outputs if real is not None else None,
+                                    real.labels if real is not None else None, args.quick)
     predictions = np.array([r.test.predictions for r in results])    # (models, n)
     disagreement = disagreement_matrix(predictions)
     hardest = hardest_indices(predictions, test.labels)
     pictures, imagine_failures = imagined(classifiers)
     figures = write_figures(args.out, results, test, disagreement, hardest, pictures,
-                            saved_histories(classifiers), len(drawn.labels), mine, real, real_hardest)
+                            saved_histories(classifiers), len(drawn.labels), mine, real, real_hardest, confidence)
     write_json(args.out / "results.json", results_document(results, test=test, quick=args.quick, drawn=drawn,
                                                            disagreement=disagreement, hardest=hardest,
                                                            problems=problems, mine=mine, real=real,
-                                                           real_note=real_note, real_hardest=real_hardest))
+                                                           real_note=real_note, real_hardest=real_hardest,
+                                                           confidence=confidence))
     with atomic_open(args.out / "README.md", "w", encoding="utf-8") as f:
         f.write(report_markdown(results, test_count=len(test.labels), quick=args.quick, drawn=drawn,
                                 disagreement=disagreement, hardest_count=len(hardest), problems=problems,
                                 imagine_failures=imagine_failures, figures=figures, mine=mine, real=real,
                                 real_note=real_note,
-                                real_hardest_count=0 if real_hardest is None else len(real_hardest)))
+                                real_hardest_count=0 if real_hardest is None else len(real_hardest),
+                                confidence=confidence))
 
     table = main_table(results, len(test.labels))
     print(table)
