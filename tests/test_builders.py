@@ -11,10 +11,11 @@ import pytest
 
 from builders import build
 from workbench.reports import readme_table
-from builders.recipes import RECIPES
+from builders.recipes import RECIPES, WRITING_STYLES
+from workbench.models.confidence import load_rule, weights_sha256
 from workbench.data.mnist import pixels_to_float
 from workbench.reports.evaluate import predict_in_batches, score
-from workbench.models.registry import available_models, load_all, load_model
+from workbench.models.registry import CALIBRATION, available_models, load_all, load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "saved_networks"
@@ -36,11 +37,35 @@ def test_quick_build_of_every_model_loads_through_the_registry(mnist, tmp_path, 
         accuracy = score(classifier.predict_proba(x), mnist.test_labels[:len(x)]).accuracy
         assert accuracy == pytest.approx(entry["test_accuracy"]) and accuracy > 0.3   # one epoch on 2000 images
         meta = classifier.metadata
-        assert meta["seed"] == 3 and meta["data"]["train"] == build.QUICK_TRAIN
+        styles = meta["data"]["styles"]
+        assert styles["counts"] == {name: max(1, n // build.QUICK_STYLES_DIVISOR) for name, n in WRITING_STYLES.items()}
+        assert meta["seed"] == 3 and meta["data"]["train"] == build.QUICK_TRAIN + styles["images"]
+        assert styles["images"] == sum(styles["counts"].values()) and styles["seed"] == 3 + build.STYLES_SEED_OFFSET
+        assert meta["training"]["training_samples"] == meta["data"]["train"]
         assert meta["metrics"]["epochs_run"] == 1 and len(meta["history"]["validation_accuracy"]) == 1
         assert meta["recipe"]["name"] == classifier.name and meta["versions"]
         assert (out / f"{classifier.name}-curves.png").stat().st_size > 1000
     assert "| keras-cnn |" in capsys.readouterr().out
+    # the window's rule is refitted for exactly the models just built
+    rule, why = load_rule(out / CALIBRATION)
+    assert why == "" and all(rule.covers(c.name, weights_sha256(c)) for c in classifiers)
+    assert set(rule.temperatures) == set(RECIPES)
+
+
+def test_every_model_trains_on_the_same_styled_digits(mnist):
+    """The scratch models and their Keras twins get one pool, made from training images only."""
+    data = build.load_data(None, quick=True, seed=5, progress=False)
+    again = build.load_data(None, quick=True, seed=5, progress=False)
+    assert np.array_equal(data.x_train, again.x_train) and np.array_equal(data.y_train, again.y_train)
+    plain = pixels_to_float(mnist.train_images[:build.QUICK_TRAIN])
+    assert np.array_equal(data.x_train[:build.QUICK_TRAIN], plain)
+    extra = len(data.x_train) - build.QUICK_TRAIN
+    assert extra == data.styles["images"] == sum(max(1, n // build.QUICK_STYLES_DIVISOR)
+                                                 for n in WRITING_STYLES.values())
+    assert np.bincount(data.y_train[build.QUICK_TRAIN:], minlength=10)[1] >= \
+        (WRITING_STYLES["one_flag"] + WRITING_STYLES["one_foot"]) // build.QUICK_STYLES_DIVISOR
+    bare = build.load_data(None, quick=True, seed=5, styles=None, progress=False)
+    assert len(bare.x_train) == build.QUICK_TRAIN and bare.styles is None
 
 
 def test_same_seed_same_model(mnist, tmp_path):

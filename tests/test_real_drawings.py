@@ -20,6 +20,11 @@ import pytest
 import scratch
 from gui.drawing import Drawing
 from test_compare import MODELS, make_models
+from workbench.data.letters import letter_images
+from workbench.models.confidence import load_rule
+from workbench.models.registry import CALIBRATION, load_all
+from workbench.reports import confidence as confidence_report
+from workbench.reports.calibration import LETTERS_SEED, fit_for_folder, today_combined
 from workbench.data import real_drawings as rd
 from workbench.data.real_drawings import (LAYOUT, RealDrawingsError, digits_to_arrays, fetch_uji, find_real_drawings,
                                           load_real_drawings, parse_uji_digits, read_real_drawings)
@@ -451,6 +456,7 @@ def real_report(mnist, mnist_dir, real_dir, tmp_path_factory):
     """The report once with --quick on tiny models and the real drawings; (folder, results, text, README, status)."""
     folder = tmp_path_factory.mktemp("models")
     make_models(folder, mnist)
+    fit_for_folder(load_all(folder)[0], mnist, folder, quick=True)       # the window's rule for these models
     out = folder / "report"
     readme = folder / "PROJECT.md"
     readme.write_text(f"# project\n\n{compare.README_BEGIN}\nold\n{compare.README_END}\n")
@@ -490,6 +496,40 @@ def test_the_reports_real_drawing_numbers_equal_direct_evaluation(real_report, r
         i = hard["index"]
         assert hard["label"] == real.labels[i] and hard["writer"] == real.writers[i]
         assert i in subset and any(answer != hard["label"] for answer in hard["answers"].values())
+
+
+def test_the_reports_confidence_numbers_are_the_windows_rule_applied_directly(real_report, real):
+    folder, out, results, text, _, _ = real_report
+    section = results["confidence"]
+    rule, why = load_rule(folder / CALIBRATION)
+    assert why == "" and section["rule"] == rule.to_dict()
+    subset = real.spread_subset(compare.QUICK_REAL)
+    labels = real.labels[subset]
+    letters, _ = letter_images(confidence_report.QUICK_LETTERS, LETTERS_SEED)
+    real_out, letter_out = {}, {}
+    for name in MODELS:
+        net = scratch.load(folder / f"{name}.json")
+        real_out[name], letter_out[name] = net.predict_proba(real.images()[subset]), net.predict_proba(letters)
+    rows = {row["rule"]: row for row in section["rules"]}
+    assert list(rows) == [*MODELS, "compare-all", "compare-all, old rule"]
+    for name in MODELS:
+        digit, _, sure = rule.single(name, real_out[name])
+        assert rows[name]["calibrated"] and rows[name]["real_sure"] == int(sure.sum())
+        assert rows[name]["real_coverage"] == pytest.approx(sure.mean())
+        if sure.any():
+            assert rows[name]["real_accuracy_when_sure"] == pytest.approx((digit[sure] == labels[sure]).mean())
+        assert rows[name]["letters_sure"] == pytest.approx(rule.single(name, letter_out[name])[2].mean())
+    digit, _, sure = rule.combined(real_out)
+    assert rows["compare-all"]["real_sure"] == int(sure.sum())
+    if sure.any():
+        assert rows["compare-all"]["real_accuracy_when_sure"] == pytest.approx((digit[sure] == labels[sure]).mean())
+    assert rows["compare-all"]["letters_sure"] == pytest.approx(rule.combined(letter_out)[2].mean())
+    assert rows["compare-all"]["letters_not_a_digit"] == pytest.approx(
+        (rule.combined_kinds(letter_out) == "not a digit").mean())
+    old_digit, old_sure = today_combined(real_out)
+    assert rows["compare-all, old rule"]["real_sure"] == int(old_sure.sum())
+    assert "## Confidence" in text and f"]({confidence_report.FIGURE})" in text
+    assert (out / confidence_report.FIGURE).stat().st_size > 1000
 
 
 def test_the_report_shows_the_real_drawings_section_and_readme_table(real_report):

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 
 from workbench.data import styles
 from workbench.data.mnist import pixels_to_float
-from workbench.data.styles import VARIANTS, PenPath, render_path, styled_digits, styled_path
+from workbench.data.styles import VARIANTS, PenPath, render_path, style_pool, styled_digits, styled_path
 from workbench.drawing.preprocess import prepare, render_strokes
 
 SEEDS = range(4)         # random geometries per variant: enough to meet the extremes of each range
@@ -290,6 +290,33 @@ def test_styled_digits_are_repeatable_and_independent_of_the_batch(batch):
     path = styled_path(images[0], "polygonal", np.random.default_rng(3))
     again = styled_path(images[0], "polygonal", np.random.default_rng(3))
     assert all(np.array_equal(p, q) for p, q in zip(path.strokes, again.strokes))
+
+
+def test_style_pool_makes_the_counts_asked_for_from_digits_each_variant_applies_to(batch):
+    images, labels = batch
+    counts = {"seven_crossbar": 3, "zero_slash": 2, "polygonal": 5, "one_flag": 0}
+    x, y = style_pool(images, labels, counts, np.random.default_rng(1))
+    assert x.shape == (10, 28, 28) and x.dtype == np.float32 and y.dtype == np.int64
+    assert y[:3].tolist() == [7, 7, 7] and y[3:5].tolist() == [0, 0]
+    assert 0 <= x.min() and x.max() <= 1 and (x.reshape(10, -1).max(axis=1) > 0.5).all()
+    plain = pixels_to_float(images)
+    assert not any(np.array_equal(sample, original) for sample in x for original in plain), "every one redrawn"
+    again_x, again_y = style_pool(images, labels, counts, np.random.default_rng(1))
+    assert np.array_equal(x, again_x) and np.array_equal(y, again_y)
+    assert not np.array_equal(x, style_pool(images, labels, counts, np.random.default_rng(2))[0])
+
+
+def test_style_pool_refuses_bad_counts(batch):
+    images, labels = batch
+    rng = np.random.default_rng(0)
+    for counts, message in [({}, "counts must map"), ({"one_flagg": 2}, "unknown variant"),
+                            ({"one_flag": -1}, "at least 0"), ({"one_flag": 1.5}, "whole number"),
+                            ({"one_flag": True}, "whole number"), ([("one_flag", 2)], "counts must map")]:
+        with pytest.raises(ValueError, match=message):
+            style_pool(images, labels, counts, rng)
+    no_zeros = labels != 0
+    with pytest.raises(ValueError, match="no training digit"):
+        style_pool(images[no_zeros], labels[no_zeros], {"zero_slash": 1}, rng)
 
 
 def test_bad_arguments_are_refused_with_clear_messages(fake):
