@@ -33,7 +33,7 @@ DRAWN_AUGMENT = AugmentConfig()
 LIGHT_AUGMENT = AugmentConfig(max_shift=1.0, max_rotation=8.0, max_scale_change=0.05, max_slant=8.0,
                               elastic_alpha=0.0, dilation_probability=0.2, erosion_probability=0.2)
 
-WRITING_STYLES = {"one_flag": 1500, "one_foot": 1000, "seven_crossbar": 1000, "zero_slash": 1000,
+WRITING_STYLES = {"one_flag": 2500, "one_foot": 1500, "seven_crossbar": 1000, "zero_slash": 1000,
                   "four_open": 1000, "four_closed": 500, "nine_straight": 1000, "two_loop": 1000,
                   "polygonal": 2000, "jitter": 2000}
 

@@ -525,14 +525,15 @@ def _stem_of_one(skeleton: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean + low * direction, mean + high * direction
 
 
-def _flag(top: np.ndarray, bottom: np.ndarray, rng: np.random.Generator, longest: float = 0.6) -> np.ndarray:
+def _flag(top: np.ndarray, bottom: np.ndarray, rng: np.random.Generator, longest: float = 0.75) -> np.ndarray:
     """A 1's flag: from its tip, down and to the left of the stem's top (x, y), up to the top: (k, 2).
 
     It heads down-left at 10 to 65 degrees below horizontal, but at least 30 degrees off the
-    stem, so that it stands clear of a slanted stem. Its length, a fraction of the stem's,
-    grows with its steepness: a shallow flag is a short serif (15% to 25%), a steep one an
-    up-stroke of up to `longest`. A long flag that is also shallow is a 7's top bar, and
-    teaching a model to call that a 1 would make it misread 7s. Very slightly curved, as drawn.
+    stem, so that it stands clear of a slanted stem. Its length grows with its steepness: a
+    shallow flag is a short serif (12% to 25% of the stem), a steep one an up-stroke of up to
+    `longest` (most between half that and all of it: people who draw the up-stroke draw it
+    long). A long flag that is also shallow is a 7's top bar, and teaching a model to call
+    that a 1 would make it misread 7s. Very slightly curved, as drawn.
     """
     height = float(np.hypot(*(bottom - top)))
     down = (bottom - top) / max(height, 1e-9)
@@ -540,7 +541,7 @@ def _flag(top: np.ndarray, bottom: np.ndarray, rng: np.random.Generator, longest
     steepest = max(10.0, min(65.0, 60.0 - lean))        # the stem is (90 - lean) degrees below horizontal
     angle = rng.uniform(10.0, steepest)
     reach = 0.25 + (longest - 0.25) * min(max((angle - 10.0) / 35.0, 0.0), 1.0)
-    length = rng.uniform(0.15, reach) * height
+    length = rng.uniform(0.5, 1.0) * reach * height
     radians = math.radians(angle)
     tip = top + length * np.array([-math.cos(radians), math.sin(radians)])
     return _bowed(tip, top, rng.uniform(-0.06, 0.06))
@@ -551,7 +552,7 @@ def one_flag(skeleton: np.ndarray, rng: np.random.Generator) -> PenPath:
 
     Stem: the sample's principal axis (synthesised straight, slightly bowed). Flag: see
     `_flag`; from the short European serif to the long up-stroke that MNIST-trained models
-    read as 7, up to 60% of the stem long.
+    read as 7, up to 75% of the stem long.
     """
     top, bottom = _stem_of_one(skeleton)
     flag = _flag(top, bottom, rng)
@@ -569,7 +570,7 @@ def one_foot(skeleton: np.ndarray, rng: np.random.Generator) -> PenPath:
     top, bottom = _stem_of_one(skeleton)
     height = float(np.hypot(*(bottom - top)))
     has_flag = rng.random() < 0.7
-    flag = _flag(top, bottom, rng, longest=0.4)
+    flag = _flag(top, bottom, rng, longest=0.5)
     stem = _bowed(top, bottom, rng.uniform(-0.03, 0.03))
     left, right = rng.uniform(0.15, 0.35, 2) * height
     tilt = math.tan(math.radians(rng.uniform(-4, 4)))
