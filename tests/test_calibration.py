@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from scratch.files import json_text
-from workbench.data.letters import GLYPHS, LETTERS, letter_images, letter_strokes
+from workbench.data.letters import GLYPHS, LETTERS, SYMBOL_GLYPHS, SYMBOLS, letter_images, letter_strokes, symbol_images
 from workbench.drawing.preprocess import prepare, render_strokes
 from workbench.models.registry import CALIBRATION, available_models
 from workbench.models.confidence import NOT_A_DIGIT, SURE, UNSURE, SureRule, calibrate, load_rule
@@ -274,6 +274,20 @@ def test_other_bad_inputs_are_refused():
 
 def test_letters_are_the_ones_asked_for():
     assert "".join(LETTERS) == "ACEFHKMNPRUVWXacefhkmnruvwx"
+
+
+def test_symbols_the_rule_is_fitted_against_are_no_letter_of_the_check_set_and_render():
+    assert not set(SYMBOLS) & set(LETTERS) and len(SYMBOLS) >= 15
+    images, names = symbol_images(2, 5)
+    assert names == [x for x in SYMBOLS for _ in range(2)] and images.shape == (2 * len(SYMBOLS), 28, 28)
+    assert np.array_equal(images, symbol_images(2, 5)[0]) and not np.array_equal(images, symbol_images(2, 6)[0])
+    for name, image in zip(names, images):
+        assert (image > 0.5).sum() >= 20, name
+        rows, cols = np.nonzero(image > 0.1)
+        assert max(np.ptp(rows), np.ptp(cols)) >= 15, name
+    # no symbol is drawn with the same strokes as a letter of the check set
+    for name, strokes in SYMBOL_GLYPHS.items():
+        assert all(strokes != letter for letter in GLYPHS.values()), name
 
 
 def test_letter_images_are_deterministic_per_seed():

@@ -7,7 +7,7 @@ numbers and reports how it does:
   data (Guo et al., 2017); sigmoid outputs (784-30-10) are normalised by their sum first;
 - each threshold is the smallest whose selective error (the error rate on the images called sure) is
   at most MAX_RISK (0.5%) on the calibration digits AND that calls at most MAX_NEGATIVE_SURE (5%) of
-  a set of drawn symbols (+ = # % ? ... workbench.data.letters.SYMBOLS) a sure digit;
+  a set of drawn symbols (+ = # % @ ... workbench.data.letters.SYMBOLS) a sure digit;
 - compare-all averages the calibrated probabilities; how many models must give the average's answer
   themselves (1 to all) is chosen too: the level whose threshold calls the most calibration digits sure;
 - "this does not look like a digit" below the top-two mass of the 1% least digit-like calibration digits.
