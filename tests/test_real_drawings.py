@@ -539,6 +539,7 @@ def test_the_report_shows_the_real_drawings_section_and_readme_table(real_report
     for figure in (compare.REAL_PER_DIGIT_FIGURE, compare.REAL_HARDEST_FIGURE):
         assert (out / figure).stat().st_size > 1000 and f"]({figure})" in text
     assert "On real drawings: a --quick subset of 200 digits" in readme
+    assert "When the window says \"sure\"" in readme and "| compare-all |" in readme
     for model in results["real_drawings"]["models"]:
         low, high = model["interval_95"]
         assert f"| {model['name']} | {model['accuracy']:.2%} | {low:.1%} – {high:.1%} | {model['errors']} |" in readme

@@ -18,6 +18,10 @@ Real drawings: the 1,200 digits of UJI Pen Characters v2 (60 writers, workbench.
 replayed on the canvas and prepared by to_mnist, are measured whenever they are found ($REAL_DRAWINGS_DIR,
 the user cache, or --real-drawings DIR; --no-real-drawings leaves them out). They are only measured:
 nothing is trained or chosen on them. With --quick, a spread subset of QUICK_REAL of them.
+
+Confidence: the window's "sure" rule (calibration.json beside the models, workbench.models.confidence)
+applied to the real drawings and to drawn letters, with the old rule beside it and a risk-coverage
+figure (workbench.reports.confidence).
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ from workbench.data.my_drawings import CANVAS, LabelledDrawing, counts_per_digit
 from workbench.data.real_drawings import (DRAWN_FRACTION, ENV_VAR, UCI_PAGE, RealDrawings, RealDrawingsError,
                                           load_real_drawings)
 from workbench.reports.confidence import (FIGURE as RISK_COVERAGE_FIGURE, ConfidenceSection, confidence_document,
-                                          confidence_markdown, measure_confidence, risk_coverage_figure)
+                                          confidence_markdown, confidence_table, measure_confidence,
+                                          risk_coverage_figure)
 from workbench.reports.evaluate import (Scores, evaluate_drawings, group_accuracy, latency_seconds, mistakes,
                                         predict_in_batches, score, throughput, wilson_interval)
 from workbench.cli import check_writable, positive_int
@@ -62,8 +67,8 @@ MY_DRAWINGS_FIGURE = "my_drawings_confusion.png"
 QUICK_REAL = 200           # real drawings in --quick: 20 of each digit, all 60 writers
 REAL_PER_DIGIT_FIGURE = "real_drawings_per_digit.png"
 REAL_HARDEST_FIGURE = "real_drawings_hardest.png"
-REAL_CITATION = (f"UJI Pen Characters v2 (UCI Machine Learning Repository, id 177, DOI 10.24432/C5FG8S, CC BY 4.0; "
-                 f"Llorens et al., LREC 2008)")
+REAL_CITATION = ("UJI Pen Characters v2 (UCI Machine Learning Repository, id 177, DOI 10.24432/C5FG8S, CC BY 4.0; "
+                 "Llorens et al., LREC 2008)")
 
 
 # --- the images every model is measured on -------------------------------------------------------
@@ -651,15 +656,18 @@ def update_readme(readme: Path, block: str) -> bool:
     return True
 
 
-def readme_block(table: str, out: Path, readme: Path, figures: set[str], real: str | None = None) -> str:
-    """The main table, the real-drawings table when there is one, and links to a figure or two, with
-    paths relative to the README's folder."""
+def readme_block(table: str, out: Path, readme: Path, figures: set[str], real: str | None = None,
+                 confidence: str | None = None) -> str:
+    """The main table, the real-drawings and confidence tables when there are some, and links to a figure
+    or two, with paths relative to the README's folder."""
     images = [f"![{name}]({Path(os.path.relpath(out / name, readme.parent)).as_posix()})"
               for name in README_FIGURES if name in figures]
     report = Path(os.path.relpath(out / "README.md", readme.parent)).as_posix()
     parts = [table]
     if real:
         parts.append(real)
+    if confidence:
+        parts.append(confidence)
     return "\n\n".join(parts) + f"\n\nThe full report: [{report}]({report}).\n\n" + "\n\n".join(images)
 
 
@@ -669,6 +677,14 @@ def readme_real_text(results: list[ModelResult], real: RealSet) -> str:
     return (f"On real drawings: {subset} digits written with a stylus by {len(np.unique(real.writers))} people, "
             f"from {REAL_CITATION}; replayed on the canvas and prepared like a mouse drawing; measured only, never "
             f"trained on. Interval: 95% Wilson score.\n\n" + real_table(results, real, writers=False))
+
+
+def readme_confidence_text(section: ConfidenceSection, out: Path, readme: Path, figures: set[str]) -> str:
+    """For the project README: how the window's "sure" rule does on the real drawings and drawn letters."""
+    figure = (f"\n\n![{RISK_COVERAGE_FIGURE}]({Path(os.path.relpath(out / RISK_COVERAGE_FIGURE, readme.parent)).as_posix()})"
+              if RISK_COVERAGE_FIGURE in figures else "")
+    return ("When the window says \"sure\" (see [Confidence](#confidence-when-the-window-says-sure)), on the real "
+            f"drawings and on {section.letters_count:,} drawn letters:\n\n" + confidence_table(section) + figure)
 
 
 # --- command line ---------------------------------------------------------------------------------
@@ -784,7 +800,8 @@ def main(argv: list[str] | None = None) -> int:
     readme = _readme_to_update(args)
     if readme is not None:
         update_readme(readme, readme_block(table, args.out, readme, figures,
-                                           None if real is None else readme_real_text(results, real)))
+                                           None if real is None else readme_real_text(results, real),
+                                           readme_confidence_text(confidence, args.out, readme, figures)))
     return 0
 
 
