@@ -126,7 +126,20 @@ def test_shipped_model_meets_its_target_and_its_manifest(name, mnist):
     assert scores.errors == entries[name]["test_errors"]
     assert scores.accuracy == pytest.approx(entries[name]["test_accuracy"])
     assert scores.accuracy >= TARGETS[name], f"{name}: {scores.accuracy:.2%} < target {TARGETS[name]:.1%}"
-    assert entries[name]["test_images"] == 10000 and classifier.metadata["data"]["train"] == 50000
+    data = classifier.metadata["data"]
+    assert entries[name]["test_images"] == 10000 and data["styles"]["counts"] == WRITING_STYLES
+    assert data["train"] == 50000 + data["styles"]["images"], "the MNIST split plus the writing-style pool"
+
+
+def test_the_shipped_sure_rule_was_fitted_for_the_shipped_model_files():
+    """Otherwise the window would show every model as "not calibrated"."""
+    rule, why = load_rule(SHIPPED / CALIBRATION)
+    assert rule is not None, why
+    assert set(rule.temperatures) == set(RECIPES)
+    for info in available_models(SHIPPED):
+        sha = json.loads(info.path.read_text())["model_file"]["sha256"]
+        assert rule.covers(info.name, sha), f"{CALIBRATION} is stale for {info.name}: run python -m builders " \
+                                             f"or python -m workbench.reports.calibration"
 
 
 def test_shipped_folder_is_complete_and_small():
