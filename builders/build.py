@@ -29,7 +29,7 @@ from builders.recipes import RECIPES, WRITING_STYLES
 from scratch.history import History, TrainingDiverged, TrainingInterrupted
 from workbench import cli as arg_types
 from workbench.data.augment import AugmentConfig, augment_batch
-from workbench.data.mnist import MNIST_SHA256, DatasetError, load_mnist, pixels_to_float
+from workbench.data.mnist import MNIST_SHA256, DatasetError, MnistData, load_mnist, pixels_to_float
 from workbench.data.styles import style_pool
 from workbench.models.adapter import TrainingData
 from workbench.models.frameworks import adapter_for
@@ -54,6 +54,7 @@ class Data(TrainingData):
     x_test: np.ndarray
     y_test: np.ndarray
     styles: dict | None = None     # how the writing-style pool in x_train was made: counts, seed, size
+    mnist: MnistData | None = None  # what it was all taken from (the calibration after the build uses it too)
 
     def sizes(self) -> dict:
         return {"train": len(self.x_train), "validation": len(self.x_validation), "test": len(self.x_test),
@@ -96,7 +97,8 @@ def load_data(data_dir: str | None, quick: bool, seed: int = 0,
     x_train, y_train = pixels_to_float(train_images), train_labels.astype(np.int64)
     described = None
     if styles:
-        counts = {name: max(1, count // QUICK_STYLES_DIVISOR) if quick else count for name, count in styles.items()}
+        counts = {name: count and max(1, count // QUICK_STYLES_DIVISOR) if quick else count
+                  for name, count in styles.items()}
         started = time.perf_counter()
         if progress:
             print(f"redrawing {sum(counts.values())} training digits in writing styles MNIST lacks...", flush=True)
@@ -108,7 +110,7 @@ def load_data(data_dir: str | None, quick: bool, seed: int = 0,
         if progress:
             print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
     return Data(x_train, y_train, pixels_to_float(validation_images), validation_labels.astype(np.int64),
-                pixels_to_float(test_images), test_labels.astype(np.int64), described)
+                pixels_to_float(test_images), test_labels.astype(np.int64), described, mnist)
 
 
 def build_one(recipe: Recipe, data: Data, out: Path, *, epochs: int | None, seed: int,
@@ -177,17 +179,25 @@ def _build_locked(recipe: Recipe, data: Data, out: Path, *, epochs: int | None, 
     return entry
 
 
-def calibrate_folder(out: Path, data_dir: str | None, quick: bool) -> None:
+def calibrate_folder(out: Path, mnist: MnistData, quick: bool) -> bool:
     """Refit the window's "sure" rule (calibration.json) for the models now in `out`: a rebuilt model
-    makes the old rule stale (it names the model files it was fitted for)."""
+    makes the old rule stale (it names the model files it was fitted for). False if it could not be done;
+    the models are built either way, and the message says how to fit the rule later."""
     classifiers, problems = load_all(out)
     if not classifiers:
-        return
+        return False
     print(f"\nfitting the \"sure\" rule for {', '.join(c.name for c in classifiers)}"
           + (f" (left out: {', '.join(problems)})" if problems else "") + "...", flush=True)
-    rule, _ = fit_for_folder(classifiers, load_mnist(data_dir), out, quick)
+    try:
+        rule, _ = fit_for_folder(classifiers, mnist, out, quick)
+    except (OSError, ValueError, KeyboardInterrupt) as e:
+        print(f"the models are built, but the \"sure\" rule was not refitted ({type(e).__name__}: {e}); the window "
+              f"shows them as not calibrated until you run python -m workbench.reports.calibration --models-dir {out}",
+              file=sys.stderr)
+        return False
     print(f"wrote {out / CALIBRATION}: compare-all is sure at {rule.threshold:.4f} (averaged, calibrated) with "
           f"at least {rule.agreement} of {len(classifiers)} models agreeing")
+    return True
 
 
 # --- command line ---------------------------------------------------------------------------------
@@ -254,10 +264,10 @@ def main(names: list[str], description: str, argv: list[str] | None = None) -> i
               f"{entry['best_epoch']}")
     if built:
         print("\n" + results_table(built))
-        calibrate_folder(out, args.data_dir, args.quick)
+        calibrated = calibrate_folder(out, data.mnist, args.quick)
     if failed:
         print(f"\nnot built: {', '.join(failed)}", file=sys.stderr)
-    return 1 if failed else 0
+    return 1 if failed or (built and not calibrated) else 0
 
 
 def cli(argv: list[str] | None = None) -> int:

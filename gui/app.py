@@ -300,6 +300,12 @@ class App:
 
     def _poll_results(self) -> None:
         """Take what worker threads finished (models, imagined digits) into the window."""
+        try:
+            self._take_results()
+        finally:                                   # whatever happened, keep listening
+            self.root.after(POLL_MS, self._poll_results)
+
+    def _take_results(self) -> None:
         changed = False
         while True:
             try:
@@ -323,7 +329,6 @@ class App:
             self._refresh_chooser()
             self._announce_models()
             self.predict()
-        self.root.after(POLL_MS, self._poll_results)
 
     def _announce_models(self) -> None:
         if self.board.still_loading():

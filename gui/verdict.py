@@ -4,8 +4,8 @@ People draw letters and scribbles too, and MNIST models answer anyway, with conf
 presents a digit as "the answer" only when the rule fitted on data says it is sure
 (workbench.models.confidence.SureRule, read from calibration.json beside the models), and otherwise
 says "unsure: 7 or 1?" or "this does not look like a digit". A model the rule was not fitted for (a
-rebuilt or new model, or no calibration.json) falls back to the old hand-set rule, top share >= 0.6,
-and the window says its confidence is not calibrated.
+rebuilt or new model, or no calibration.json) falls back to the old hand-set rule (top share at least
+OLD_RULE_SURE), and the window says its confidence is not calibrated.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.models.confidence import Reading, SureRule
-
-UNSURE_BELOW = 0.6   # uncalibrated models: top output activation (normalised to sum 1) below this is unsure
+from workbench.models.confidence import OLD_RULE_SURE, Reading, SureRule
 
 
 @dataclass(frozen=True)
@@ -32,7 +30,7 @@ class Opinion:
 
     @property
     def sure(self) -> bool:
-        return self.reading.sure if self.reading is not None else self.confidence >= UNSURE_BELOW
+        return self.reading.sure if self.reading is not None else self.confidence >= OLD_RULE_SURE
 
     @property
     def calibrated(self) -> bool:
@@ -43,11 +41,12 @@ def opinion(outputs: np.ndarray, rule: SureRule | None = None, name: str | None 
     """Read a model's (10,) output activations, with `rule`'s calibration of model `name` if given.
 
     Uncalibrated, confidence is the top output's share of the total (sigmoid outputs need not sum to 1;
-    for softmax models that is the probability)."""
+    for softmax models that is the probability). A rule that cannot read this model (it has no
+    numbers for it) leaves the opinion uncalibrated rather than failing."""
     outputs = np.asarray(outputs, dtype=np.float64).reshape(-1)
     if outputs.shape != (10,) or not np.isfinite(outputs).all():
         raise ValueError(f"expected 10 finite outputs, got shape {outputs.shape}")
-    if rule is not None and name is not None:
+    if rule is not None and name is not None and name in rule.temperatures and name in rule.single_thresholds:
         reading = rule.read_single(name, outputs.clip(min=0))
         return Opinion(reading.digit, reading.confidence, outputs.astype(np.float32), reading)
     total = float(outputs.clip(min=0).sum())
@@ -120,4 +119,4 @@ def agreement(opinions: Mapping[str, Opinion], rule: SureRule | None = None) -> 
 def rule_applies(rule: SureRule, opinions: Mapping[str, Opinion]) -> bool:
     """The compare-all rule was fitted for one set of models: it applies when exactly those answer and
     every one of them is read with the rule's calibration (so none was rebuilt since)."""
-    return set(opinions) == set(rule.temperatures) and all(view.calibrated for view in opinions.values())
+    return all(view.calibrated for view in opinions.values()) and rule.applies_to(set(opinions))

@@ -17,7 +17,7 @@ from workbench.models.registry import CALIBRATION, available_models
 from workbench.models.confidence import NOT_A_DIGIT, SURE, UNSURE, SureRule, calibrate, load_rule
 from workbench.reports.calibration import (choose_guarded_threshold, choose_threshold, expected_calibration_error,
                                            fit_rule, fit_temperature, main, negative_log_likelihood,
-                                           risk_at_coverage, risk_coverage, today_combined, today_single)
+                                           risk_at_coverage, risk_coverage, old_combined, old_single)
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -193,6 +193,43 @@ def test_load_rule_says_why_instead_of_failing(tmp_path):
     assert why == "" and rule.temperatures == {"a": 2.0}
 
 
+def test_a_rule_refuses_numbers_for_models_it_has_no_temperature_for():
+    good = SureRule({"a": 1.0}, 0.9, {"a": 0.9}).to_dict()
+    for field, value, message in [("single_thresholds", {"a": 0.9, "b": 0.9}, "'b', which has no temperature"),
+                                  ("models", {"b": "0" * 64}, "'b', which has no temperature"),
+                                  ("not_digit_below", {"b": 0.5}, "'b', which has no temperature"),
+                                  ("temperatures", {"a": 1e-320}, "temperatures must be from"),
+                                  ("temperatures", {"a": 1e6}, "temperatures must be from"),
+                                  ("temperatures", {"": 1.0}, "must not be empty"),
+                                  ("max_negative_sure", 2, "max_negative_sure")]:
+        with pytest.raises(ValueError, match=message):
+            SureRule.from_dict({**good, field: value})
+    assert SureRule.from_dict({**good, "not_digit_below": {"": 0.5}}).not_digit_below == {"": 0.5}
+
+
+def test_load_rule_refuses_what_is_not_a_calibration_file(tmp_path):
+    folder = tmp_path / CALIBRATION
+    folder.mkdir()
+    assert "not a file" in load_rule(folder)[1]
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    rule, why = load_rule(deep)
+    assert rule is None and "deep.json" in why
+    big = tmp_path / "big.json"
+    big.write_text(" " * 2_000_000)
+    assert "too big" in load_rule(big)[1]
+
+
+def test_fit_rule_says_what_is_wrong_with_its_inputs():
+    p, labels = synthetic(n=200, seed=8)
+    with pytest.raises(ValueError, match="at least one model"):
+        fit_rule({}, labels)
+    with pytest.raises(ValueError, match="missing: \\['b'\\]"):
+        fit_rule({"a": p, "b": p}, labels, {"a": p})
+    with pytest.raises(ValueError, match="max_risk"):
+        choose_threshold([0.9], [True], max_risk="0.1")
+
+
 def test_sure_rule_round_trips_through_json():
     rule = SureRule({"m1": 1.5, "m2": np.float64(0.8)}, 0.97, {"m1": 0.95, "m2": 0.99}, agreement=2,
                     not_digit_below={"m1": 0.6, "": 0.5}, models={"m1": "0" * 64, "m2": "1" * 64},
@@ -217,13 +254,13 @@ def test_the_old_rule_is_what_the_window_falls_back_to_without_calibration():
     from gui.verdict import opinion
     rng = np.random.default_rng(6)
     a, b = rng.random((200, 10)) ** 4, rng.random((200, 10)) ** 4
-    digit, sure = today_single(a)
+    digit, sure = old_single(a)
     for row, d, s in zip(a, digit, sure):
         view = opinion(row)
         assert (view.digit, view.sure) == (d, s)
-    combined_digit, combined_sure = today_combined({"a": a, "b": b})
+    combined_digit, combined_sure = old_combined({"a": a, "b": b})
     agree = a.argmax(axis=1) == b.argmax(axis=1)
-    assert (combined_sure == (agree & today_single(a)[1] & today_single(b)[1])).all()
+    assert (combined_sure == (agree & old_single(a)[1] & old_single(b)[1])).all()
 
 
 @pytest.mark.parametrize("bad, match", [

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from gui.model_state import LOADING, READY, UNAVAILABLE, ModelBoard
-from gui.verdict import UNSURE_BELOW, agreement, opinion, rule_applies, single_verdict
-from workbench.models.confidence import SureRule
+from gui.verdict import agreement, opinion, rule_applies, single_verdict
+from workbench.models.confidence import OLD_RULE_SURE as UNSURE_BELOW, SureRule
 from workbench.models.registry import ModelInfo
 
 

@@ -24,7 +24,7 @@ from workbench.data.letters import letter_images
 from workbench.models.confidence import load_rule
 from workbench.models.registry import CALIBRATION, load_all
 from workbench.reports import confidence as confidence_report
-from workbench.reports.calibration import LETTERS_SEED, fit_for_folder, today_combined
+from workbench.reports.calibration import LETTERS_SEED, fit_for_folder, old_combined
 from workbench.data import real_drawings as rd
 from workbench.data.real_drawings import (LAYOUT, RealDrawingsError, digits_to_arrays, fetch_uji, find_real_drawings,
                                           load_real_drawings, parse_uji_digits, read_real_drawings)
@@ -514,20 +514,20 @@ def test_the_reports_confidence_numbers_are_the_windows_rule_applied_directly(re
     assert list(rows) == [*MODELS, "compare-all", "compare-all, old rule"]
     for name in MODELS:
         digit, _, sure = rule.single(name, real_out[name])
-        assert rows[name]["calibrated"] and rows[name]["real_sure"] == int(sure.sum())
+        assert rows[name]["calibrated"] and rows[name]["real_sure_count"] == int(sure.sum())
         assert rows[name]["real_coverage"] == pytest.approx(sure.mean())
         if sure.any():
             assert rows[name]["real_accuracy_when_sure"] == pytest.approx((digit[sure] == labels[sure]).mean())
-        assert rows[name]["letters_sure"] == pytest.approx(rule.single(name, letter_out[name])[2].mean())
+        assert rows[name]["letters_sure_share"] == pytest.approx(rule.single(name, letter_out[name])[2].mean())
     digit, _, sure = rule.combined(real_out)
-    assert rows["compare-all"]["real_sure"] == int(sure.sum())
+    assert rows["compare-all"]["real_sure_count"] == int(sure.sum())
     if sure.any():
         assert rows["compare-all"]["real_accuracy_when_sure"] == pytest.approx((digit[sure] == labels[sure]).mean())
-    assert rows["compare-all"]["letters_sure"] == pytest.approx(rule.combined(letter_out)[2].mean())
-    assert rows["compare-all"]["letters_not_a_digit"] == pytest.approx(
+    assert rows["compare-all"]["letters_sure_share"] == pytest.approx(rule.combined(letter_out)[2].mean())
+    assert rows["compare-all"]["letters_not_a_digit_share"] == pytest.approx(
         (rule.combined_kinds(letter_out) == "not a digit").mean())
-    old_digit, old_sure = today_combined(real_out)
-    assert rows["compare-all, old rule"]["real_sure"] == int(old_sure.sum())
+    old_digit, old_sure = old_combined(real_out)
+    assert rows["compare-all, old rule"]["real_sure_count"] == int(old_sure.sum())
     assert "## Confidence" in text and f"]({confidence_report.FIGURE})" in text
     assert (out / confidence_report.FIGURE).stat().st_size > 1000
 

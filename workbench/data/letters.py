@@ -108,7 +108,7 @@ def _symbols() -> dict[str, list[Stroke]]:
 
 
 GLYPHS: dict[str, list[Stroke]] = _glyphs()
-LETTERS: tuple[str, ...] = tuple(GLYPHS)      # "A", "C", ..., "x": 28 letters
+LETTERS: tuple[str, ...] = tuple(GLYPHS)      # "A", "C", ..., "x": 27 letters
 SYMBOL_GLYPHS: dict[str, list[Stroke]] = _symbols()
 SYMBOLS: tuple[str, ...] = tuple(SYMBOL_GLYPHS)
 _ALL_GLYPHS = {**GLYPHS, **SYMBOL_GLYPHS}

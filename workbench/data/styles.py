@@ -173,11 +173,12 @@ def style_pool(images: np.ndarray, labels: np.ndarray, counts: Mapping[str, int]
                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Extra training digits in the writing styles MNIST lacks: (x (m, 28, 28) float32 in [0, 1], y (m,) int64).
 
-    `images` (n, 28, 28) uint8 and `labels` (n,) are the training split the new digits are redrawn
-    from (never validation or test images). `counts` says how many to make of each variant, e.g.
-    {"one_flag": 1500, "polygonal": 2000}: for each, that many source digits are picked at random
-    (without replacement where there are enough) among those the variant applies to, and every one
-    is redrawn in it. m = sum(counts.values()). Deterministic for a given state of `rng`.
+    `images` (n, 28, 28) uint8 and `labels` (n,) are the digits the new ones are redrawn from (for
+    training, the training split only; calibration redraws validation digits). `counts` says how
+    many to make of each variant, e.g. {"one_flag": 1500, "polygonal": 2000}: for each, that many
+    source digits are picked at random (without replacement where there are enough) among those the
+    variant applies to, and each is redrawn in it (a source too faint to redraw is kept as it is).
+    m = sum(counts.values()). Deterministic for a given state of `rng`.
 
     Why a fixed pool rather than restyling mini-batches on the fly: a redrawing costs ~2 ms of
     Python per digit, too slow for every epoch of every model, and one pool made once per build

@@ -35,6 +35,9 @@ from workbench.models.adapter import Classifier
 FORMAT = "digit-workbench/calibration"
 FLOOR = 1e-30       # probabilities are clipped here before the log (float32 softmax underflows to 0)
 SURE, UNSURE, NOT_A_DIGIT = "sure", "unsure", "not a digit"
+T_LIMITS = (0.01, 100.0)     # temperatures a rule may hold: beyond them softmax(log p / T) under- or overflows
+OLD_RULE_SURE = 0.6          # the old, hand-set rule: sure when the top output's share reaches this
+MAX_FILE_BYTES = 1_000_000   # a calibration.json is a few kB; anything this big is not one
 
 
 # --- checking inputs -----------------------------------------------------------------------------
@@ -135,13 +138,19 @@ class SureRule:
     agreement: int = 1                                 # compare-all: models that must give the answer themselves
     not_digit_below: dict[str, float] = field(default_factory=dict)   # per model, and "" for compare-all
     models: dict[str, str] = field(default_factory=dict)              # model -> SHA-256 of its weights file
-    max_risk: float = 0.005
+    max_risk: float = 0.005            # what the thresholds allow: error among digits called sure...
+    max_negative_sure: float = 0.05    # ...and share of non-digit drawings called a sure digit
     fitted_on: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.temperatures, Mapping) or not self.temperatures:
             raise ValueError("a SureRule needs the temperature of at least one model")
         self.temperatures = {str(k): check_temperature(v) for k, v in self.temperatures.items()}
+        if "" in self.temperatures:
+            raise ValueError("a model name must not be empty")
+        strange = [T for T in self.temperatures.values() if not T_LIMITS[0] <= T <= T_LIMITS[1]]
+        if strange:
+            raise ValueError(f"temperatures must be from {T_LIMITS[0]} to {T_LIMITS[1]}, got {strange[0]!r}")
         self.threshold = _fraction_like(self.threshold, "threshold")
         self.single_thresholds = {str(k): _fraction_like(v, f"the threshold of {k}")
                                   for k, v in dict(self.single_thresholds).items()}
@@ -156,21 +165,25 @@ class SureRule:
             raise ValueError("models must map model names to the SHA-256 of their weights")
         self.models = {str(k): v for k, v in self.models.items()}
         self.max_risk = _fraction_like(self.max_risk, "max_risk")
+        self.max_negative_sure = _fraction_like(self.max_negative_sure, "max_negative_sure")
+        for what, keys in (("single_thresholds", self.single_thresholds), ("models", self.models),
+                           ("not_digit_below", set(self.not_digit_below) - {""})):
+            unknown = [k for k in keys if k not in self.temperatures]
+            if unknown:
+                raise ValueError(f"{what} names {', '.join(map(repr, unknown))}, which has no temperature")
 
     # --- arrays: what calibration and the report use ----------------------------------------
 
     def combined(self, outputs: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(digit (n,), confidence (n,), sure (n,)) of compare-all from {model: (n, 10) outputs}.
         Every model of the rule must be there (others are ignored)."""
-        average, votes = self._average_and_votes(outputs)
-        digit = average.argmax(axis=1)
-        confidence = average.max(axis=1)
-        agreeing = (votes == digit[None, :]).sum(axis=0)
+        calibrated = self._calibrated(outputs)
+        digit, confidence, agreeing = average_and_agreement(calibrated)
         return digit, confidence, (confidence >= self.threshold) & (agreeing >= self.agreement)
 
     def combined_kinds(self, outputs: Mapping[str, np.ndarray]) -> np.ndarray:
         """(n,) SURE, UNSURE or NOT_A_DIGIT for compare-all."""
-        average, _ = self._average_and_votes(outputs)
+        average = np.mean(list(self._calibrated(outputs).values()), axis=0)
         _, _, sure = self.combined(outputs)
         return _kinds(sure, top_two_mass(average), self.not_digit_below.get("", 0.0))
 
@@ -187,12 +200,11 @@ class SureRule:
         return _kinds(sure, top_two_mass(calibrate(outputs, self.temperatures[name])),
                       self.not_digit_below.get(name, 0.0))
 
-    def _average_and_votes(self, outputs: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    def _calibrated(self, outputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         missing = [name for name in self.temperatures if name not in outputs]
         if missing:
             raise ValueError(f"outputs missing for {', '.join(missing)}")
-        calibrated = [calibrate(outputs[name], T) for name, T in self.temperatures.items()]
-        return np.mean(calibrated, axis=0), np.stack([p.argmax(axis=1) for p in calibrated])
+        return {name: calibrate(outputs[name], T) for name, T in self.temperatures.items()}
 
     # --- one drawing: what the window uses ---------------------------------------------------
 
@@ -205,12 +217,18 @@ class SureRule:
     def read_combined(self, outputs: Mapping[str, np.ndarray]) -> Reading:
         """The compare-all reading for one drawing, from {model: (10,) outputs}."""
         batch = {name: np.asarray(o, np.float64).reshape(1, 10) for name, o in outputs.items()}
-        average, _ = self._average_and_votes(batch)
+        average = np.mean(list(self._calibrated(batch).values()), axis=0)
         return _reading(average[0], self.combined_kinds(batch)[0])
 
     def covers(self, name: str, weights_sha256: str | None) -> bool:
         """Whether this rule was fitted for this very model file (a rebuilt model is not calibrated)."""
-        return name in self.single_thresholds and self.models.get(name) == weights_sha256
+        return name in self.temperatures and name in self.single_thresholds and \
+            weights_sha256 is not None and self.models.get(name) == weights_sha256
+
+    def applies_to(self, covered: set[str] | frozenset[str]) -> bool:
+        """Whether compare-all may use this rule for the answering models `covered` (each read with this
+        rule's calibration): it was fitted for exactly one set of models, so only for exactly those."""
+        return set(covered) == set(self.temperatures)
 
     # --- files -------------------------------------------------------------------------------
 
@@ -218,7 +236,7 @@ class SureRule:
         return {"format": FORMAT, "temperatures": dict(self.temperatures), "threshold": self.threshold,
                 "single_thresholds": dict(self.single_thresholds), "agreement": self.agreement,
                 "not_digit_below": dict(self.not_digit_below), "models": dict(self.models),
-                "max_risk": self.max_risk, "fitted_on": self.fitted_on}
+                "max_risk": self.max_risk, "max_negative_sure": self.max_negative_sure, "fitted_on": self.fitted_on}
 
     @classmethod
     def from_dict(cls, document: object) -> SureRule:
@@ -232,11 +250,31 @@ class SureRule:
         fitted_on = document.get("fitted_on", "")
         return cls(dict(temperatures), document.get("threshold"), dict(parts["single_thresholds"]),
                    document.get("agreement", 1), dict(parts["not_digit_below"]), dict(parts["models"]),
-                   document.get("max_risk", 0.005), fitted_on if isinstance(fitted_on, str) else "")
+                   document.get("max_risk", 0.005), document.get("max_negative_sure", 0.05),
+                   fitted_on if isinstance(fitted_on, str) else "")
 
 
-def _kinds(sure: np.ndarray, two: np.ndarray, not_digit_below: float) -> np.ndarray:
-    return np.where(sure, SURE, np.where(two < not_digit_below, NOT_A_DIGIT, UNSURE))
+def average_and_agreement(calibrated: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """From {model: (n, 10) calibrated probabilities}: the average's digit (n,), its probability (n,), and how
+    many models give that digit themselves (n,). Fitting and using the rule both go through here."""
+    average = np.mean(list(calibrated.values()), axis=0)
+    digit = average.argmax(axis=1)
+    agreeing = np.sum([p.argmax(axis=1) == digit for p in calibrated.values()], axis=0)
+    return digit, average.max(axis=1), agreeing
+
+
+def old_rule(outputs: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The old, hand-set rule for (n, 10) outputs: (digit, share of the top output, sure = share >= 0.6).
+    The window falls back to it for a model calibration.json was not fitted for."""
+    p = np.clip(np.asarray(outputs, dtype=np.float64), 0, None)
+    p = check_probabilities(p)
+    total = p.sum(axis=1)
+    share = np.where(total > 0, p.max(axis=1) / np.where(total > 0, total, 1), 0.0)
+    return p.argmax(axis=1), share, share >= OLD_RULE_SURE
+
+
+def _kinds(sure: np.ndarray, top_two: np.ndarray, not_digit_below: float) -> np.ndarray:
+    return np.where(sure, SURE, np.where(top_two < not_digit_below, NOT_A_DIGIT, UNSURE))
 
 
 def _reading(p: np.ndarray, kind: str) -> Reading:
@@ -257,8 +295,14 @@ def load_rule(path: Path) -> tuple[SureRule | None, str]:
     if not path.exists():
         return None, f"no {path.name} in {path.parent} (run python -m workbench.reports.calibration)"
     try:
+        if not path.is_file():
+            return None, f"{path} is not a file"
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None, f"{path} is {path.stat().st_size:,} bytes: too big to be a calibration file"
         return SureRule.from_dict(read_json(path, "calibration file")), ""
     except ValueError as e:
         return None, f"{path}: {e}" if str(path) not in str(e) else str(e)
     except OSError as e:
         return None, f"{path} cannot be read: {e}"
+    except RecursionError:
+        return None, f"{path}: nested too deeply to be a calibration file"

@@ -19,7 +19,7 @@ the drawn letters: both are check sets, measured only.
 
     python -m workbench.reports.calibration [--models-dir saved_networks] [--data-dir DIR] [--real-drawings DIR]
 
-fits the rule, writes it to MODELS_DIR/calibration.json (the builders do this after a full build), and
+fits the rule, writes it to MODELS_DIR/calibration.json (the builders do this after every build), and
 prints for the real drawings and for drawn letters how it does, next to the old rule (top share >= 0.6;
 compare-all: all agree and all sure).
 """
@@ -42,9 +42,10 @@ from workbench.data.mnist import DatasetError, load_mnist, pixels_to_float
 from workbench.data.real_drawings import RealDrawingsError, load_real_drawings
 from workbench.data.styles import VARIANTS, style_pool
 from workbench.drawing.preprocess import to_mnist
-from workbench.models.confidence import (NOT_A_DIGIT, SureRule, calibrate, check_probabilities,
-                                         check_temperature, log_probabilities, normalised, top_two_mass,
+from workbench.models.confidence import (NOT_A_DIGIT, SureRule, average_and_agreement, calibrate,
+                                         check_temperature, log_probabilities, normalised, old_rule, top_two_mass,
                                          weights_sha256)
+from workbench.cli import check_writable
 from workbench.models.registry import CALIBRATION, DEFAULT_FOLDER, check_folder, load_all
 from workbench.reports.evaluate import predict_in_batches
 
@@ -52,7 +53,6 @@ T_RANGE = (0.05, 20.0)       # temperatures searched
 MAX_RISK = 0.005             # the selective error a threshold may allow on the calibration data
 MAX_NEGATIVE_SURE = 0.05     # the share of non-digit drawings (symbols) a threshold may call a sure digit
 NOT_DIGIT_SHARE = 0.01       # "not a digit" when the top two hold less than for 99% of the calibration digits
-TODAY_SURE = 0.6             # gui/verdict.py's UNSURE_BELOW: today's rule, for the "before" figures
 CALIBRATION_DRAWN = 2000     # drawn-style digits added to the calibration data
 CALIBRATION_SEED = 2024      # their seed (not compare's 1234, which draws test digits)
 CALIBRATION_STYLED = 2000    # validation digits redrawn in writing styles, added to the calibration data
@@ -186,8 +186,7 @@ def choose_threshold(confidence: object, correct: object, max_risk: float = MAX_
     images with confidence >= t, is at most `max_risk`. If none qualifies, a value just above the
     largest confidence: nothing is called sure."""
     confidence = _vector(confidence, "confidence")
-    if not 0 <= max_risk < 1:
-        raise ValueError(f"max_risk must be a fraction from 0 to below 1, got {max_risk!r}")
+    _check_fraction(max_risk, "max_risk")
     if len(confidence) == 0:
         raise ValueError("choose_threshold needs at least one example")
     coverage, risk = risk_coverage(confidence, correct)
@@ -206,6 +205,12 @@ def risk_at_coverage(coverage: np.ndarray, risk: np.ndarray, target: float) -> f
 
 # --- fitting the rule ----------------------------------------------------------------------------
 
+def _check_fraction(value: object, what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not 0 <= float(value) < 1:
+        raise ValueError(f"{what} must be a fraction from 0 to below 1, got {value!r}")
+
+
 def choose_guarded_threshold(confidence: object, correct: object, negative_confidence: object | None = None,
                              max_risk: float = MAX_RISK, max_negative_sure: float = MAX_NEGATIVE_SURE) -> float:
     """The smallest threshold t with selective error <= `max_risk` on the digits AND at most
@@ -217,8 +222,7 @@ def choose_guarded_threshold(confidence: object, correct: object, negative_confi
     negative = _vector(negative_confidence, "negative confidence")
     if len(negative) == 0:
         return t
-    if not 0 <= max_negative_sure < 1:
-        raise ValueError(f"max_negative_sure must be a fraction from 0 to below 1, got {max_negative_sure!r}")
+    _check_fraction(max_negative_sure, "max_negative_sure")
     # the smallest t leaving at most max_negative_sure of the negatives at or above it: just above some value
     values = np.unique(negative)                               # ascending
     above = len(negative) - np.searchsorted(np.sort(negative), values, side="right")   # negatives > each value
@@ -252,6 +256,11 @@ def fit_rule(outputs: Mapping[str, np.ndarray], labels: np.ndarray, negatives: M
     compare-all, every agreement level (how many models must give the answer themselves) gets its
     threshold that way, and the level that calls the most calibration digits sure is kept.
     """
+    if not isinstance(outputs, Mapping) or not outputs:
+        raise ValueError("fit_rule needs the outputs of at least one model: {model: (n, 10) outputs}")
+    if negatives is not None and set(negatives) != set(outputs):
+        raise ValueError(f"negatives must hold the same models as outputs; missing: "
+                         f"{sorted(set(outputs) - set(negatives))}, extra: {sorted(set(negatives) - set(outputs))}")
     labels = _labels(labels, len(next(iter(outputs.values()))))
     temperatures = {name: fit_temperature(p, labels) for name, p in outputs.items()}
     calibrated = {name: calibrate(p, temperatures[name]) for name, p in outputs.items()}
@@ -265,41 +274,37 @@ def fit_rule(outputs: Mapping[str, np.ndarray], labels: np.ndarray, negatives: M
         not_digit[name] = not_digit_level(p)
     average = np.mean(list(calibrated.values()), axis=0)
     not_digit[""] = not_digit_level(average)
-    best = None
+    best = None                                        # (coverage, agreement, threshold)
     for agreement in range(1, len(outputs) + 1):
         confidence = _agreeing_confidence(calibrated, agreement)
         negative_confidence = _agreeing_confidence(negative_calibrated, agreement) if negative_calibrated else None
         threshold = choose_guarded_threshold(confidence, average.argmax(axis=1) == labels, negative_confidence,
                                              max_risk, max_negative_sure)
-        coverage = float((confidence >= threshold).mean())
-        if best is None or coverage > best[0] + 1e-12:
+        coverage = float(((confidence >= threshold) & (confidence > 0)).mean())
+        if best is None or coverage >= best[0] - 1e-12:      # on a tie, the stricter level
             best = (coverage, agreement, threshold)
     _, agreement, threshold = best
-    return SureRule(temperatures, threshold, singles, agreement, not_digit, dict(models or {}), max_risk, fitted_on)
+    return SureRule(temperatures, threshold, singles, agreement, not_digit, dict(models or {}), max_risk,
+                    max_negative_sure, fitted_on)
 
 
 def _agreeing_confidence(calibrated: Mapping[str, np.ndarray], agreement: int) -> np.ndarray:
     """The averaged top probability where at least `agreement` models give the average's answer, else 0."""
-    average = np.mean(list(calibrated.values()), axis=0)
-    digit = average.argmax(axis=1)
-    agreeing = sum((p.argmax(axis=1) == digit).astype(int) for p in calibrated.values())
-    return np.where(agreeing >= agreement, average.max(axis=1), 0.0)
+    _, confidence, agreeing = average_and_agreement(calibrated)
+    return np.where(agreeing >= agreement, confidence, 0.0)
 
 
-# --- today's rule (gui/verdict.py), for the "before" figures ------------------------------------
+# --- the old rule, for the "before" figures ----------------------------------------------------
 
-def today_single(outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(digit, sure) as gui/verdict.py decides: top output's share of the (non-negative) outputs >= 0.6."""
-    p = check_probabilities(np.clip(outputs, 0, None))
-    total = p.sum(axis=1)
-    digit = p.argmax(axis=1)
-    share = np.where(total > 0, p.max(axis=1) / np.where(total > 0, total, 1), 0.0)
-    return digit, share >= TODAY_SURE
+def old_single(outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(digit, sure) by the old rule: the top output's share of the (non-negative) outputs >= OLD_RULE_SURE."""
+    digit, _, sure = old_rule(outputs)
+    return digit, sure
 
 
-def today_combined(outputs: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(digit, sure) of today's compare-all: sure when every model gives the same digit and every one is sure."""
-    views = [today_single(p) for p in outputs.values()]
+def old_combined(outputs: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(digit, sure) of the old compare-all: sure when every model gives the same digit and every one is sure."""
+    views = [old_single(p) for p in outputs.values()]
     digits = np.stack([d for d, _ in views])
     sure = np.all(digits == digits[0], axis=0) & np.all(np.stack([s for _, s in views]), axis=0)
     return digits[0], sure
@@ -376,6 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     try:
         check_folder(args.models_dir)
+        check_writable(args.models_dir)
         mnist = load_mnist(args.data_dir, download=False)
     except (OSError, DatasetError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -426,10 +432,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("Before: the old rule (top share >= 0.6; compare-all: all agree and all sure)")
     print(header)
     for name in names:
-        d_real = today_single(real_out[name]) if has_real else None
-        print(_line(name, d_real, real_labels, today_single(letter_out[name])[1]))
-    print(_line("compare-all", today_combined(real_out) if has_real else None, real_labels,
-                today_combined(letter_out)[1]))
+        d_real = old_single(real_out[name]) if has_real else None
+        print(_line(name, d_real, real_labels, old_single(letter_out[name])[1]))
+    print(_line("compare-all", old_combined(real_out) if has_real else None, real_labels,
+                old_combined(letter_out)[1]))
     print("\nAfter: the calibrated rule the window uses")
     print(header + f"   {'not a digit':>11}")
     for name in names:

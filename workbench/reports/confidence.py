@@ -22,10 +22,11 @@ from matplotlib.figure import Figure
 
 from workbench.data.letters import LETTERS, letter_images
 from workbench.models.adapter import Classifier
-from workbench.models.confidence import NOT_A_DIGIT, SureRule, calibrate, load_rule, normalised, weights_sha256
+from workbench.models.confidence import (NOT_A_DIGIT, OLD_RULE_SURE, SureRule, calibrate, load_rule, old_rule,
+                                         weights_sha256)
 from workbench.models.registry import CALIBRATION
-from workbench.reports.calibration import (LETTERS_PER_LETTER, LETTERS_SEED, MAX_NEGATIVE_SURE, NOT_DIGIT_SHARE,
-                                           risk_coverage, today_combined, today_single)
+from workbench.reports.calibration import (LETTERS_PER_LETTER, LETTERS_SEED, NOT_DIGIT_SHARE, old_combined,
+                                           old_single, risk_coverage)
 from workbench.reports.evaluate import predict_in_batches
 
 COMPARE_ALL = "compare-all"
@@ -57,9 +58,9 @@ class RuleResult:
     def to_dict(self) -> dict:
         return {"rule": self.name, "calibrated": self.calibrated,
                 "real_coverage": self.coverage(), "real_accuracy_when_sure": self.accuracy_when_sure(),
-                "real_sure": None if self.real_sure is None else int(self.real_sure.sum()),
-                "letters_sure": float(self.letters_sure.mean()) if len(self.letters_sure) else None,
-                "letters_not_a_digit": None if self.letters_not_digit is None or not len(self.letters_not_digit)
+                "real_sure_count": None if self.real_sure is None else int(self.real_sure.sum()),
+                "letters_sure_share": float(self.letters_sure.mean()) if len(self.letters_sure) else None,
+                "letters_not_a_digit_share": None if self.letters_not_digit is None or not len(self.letters_not_digit)
                 else float(self.letters_not_digit.mean())}
 
 
@@ -68,6 +69,7 @@ class ConfidenceSection:
     rule: SureRule | None
     rule_note: str                    # where the rule came from, or why there is none
     results: list[RuleResult]
+    compare_all_note: str             # why compare-all does not use the rule, or ""
     letters_count: int
     real_count: int | None
 
@@ -92,14 +94,14 @@ def measure_confidence(classifiers: Sequence[Classifier], folder: Path, real_out
                 digit, confidence, sure = rule.single(name, real_out[name])
                 result.real_sure, result.real_correct, result.real_confidence = sure, digit == real_labels, confidence
         else:
-            result.letters_sure = today_single(letter_out[name])[1]
+            result.letters_sure = old_single(letter_out[name])[1]
             if real_out is not None:
-                digit, sure = today_single(real_out[name])
-                result.real_sure, result.real_correct = sure, digit == real_labels
-                result.real_confidence = normalised(np.clip(real_out[name], 0, None)).max(axis=1)
+                digit, share, sure = old_rule(real_out[name])
+                result.real_sure, result.real_correct, result.real_confidence = sure, digit == real_labels, share
         results.append(result)
     names = [c.name for c in classifiers]
-    if rule is not None and set(names) == set(rule.temperatures) and covered == set(names):
+    compare_all_note = ""
+    if rule is not None and covered == set(names) and rule.applies_to(covered):
         combined = RuleResult(COMPARE_ALL, True, letters_sure=rule.combined(letter_out)[2],
                               letters_not_digit=rule.combined_kinds(letter_out) == NOT_A_DIGIT)
         if real_out is not None:
@@ -109,15 +111,16 @@ def measure_confidence(classifiers: Sequence[Classifier], folder: Path, real_out
             combined.real_confidence = average.max(axis=1)
         results.append(combined)
     elif rule is not None:
-        why = (f"{CALIBRATION} was fitted for {', '.join(rule.temperatures)}; compare-all uses it only for "
-               f"exactly those model files")
-    old = RuleResult(OLD_RULE, False, letters_sure=today_combined(letter_out)[1])
+        compare_all_note = (f"{CALIBRATION} was fitted for {', '.join(rule.temperatures)}; compare-all uses it "
+                            f"only for exactly those model files, so it is not shown with the rule here")
+    old = RuleResult(OLD_RULE, False, letters_sure=old_combined(letter_out)[1])
     if real_out is not None:
-        digit, sure = today_combined(real_out)
+        digit, sure = old_combined(real_out)
         old.real_sure, old.real_correct = sure, digit == real_labels
     results.append(old)
-    note = (f"`{CALIBRATION}` ({rule.fitted_on})" if rule is not None and not why else why)
-    return ConfidenceSection(rule, note, results, len(letters), None if real_labels is None else len(real_labels))
+    note = f"`{CALIBRATION}` ({rule.fitted_on})" if rule is not None else why
+    return ConfidenceSection(rule, note, results, compare_all_note, len(letters),
+                             None if real_labels is None else len(real_labels))
 
 
 def confidence_table(section: ConfidenceSection) -> str:
@@ -126,7 +129,7 @@ def confidence_table(section: ConfidenceSection) -> str:
     for r in section.results:
         coverage, accuracy = r.coverage(), r.accuracy_when_sure()
         sure = "" if r.real_sure is None else f" ({int(r.real_sure.sum()):,}/{len(r.real_sure):,})"
-        rows.append(f"| {r.name} | {'yes' if r.calibrated else 'no (top share >= 0.6)'} | "
+        rows.append(f"| {r.name} | {'yes' if r.calibrated else f'no (top share >= {OLD_RULE_SURE})'} | "
                     f"{'-' if coverage is None else f'{coverage:.1%}'}{sure} | "
                     f"{'-' if accuracy is None else f'{accuracy:.2%}'} | {r.letters_sure.mean():.1%} | "
                     f"{'-' if r.letters_not_digit is None else f'{r.letters_not_digit.mean():.1%}'} |")
@@ -166,18 +169,20 @@ def confidence_markdown(section: ConfidenceSection, image: str) -> list[str]:
            f"Compare-all averages the calibrated probabilities and is sure when the average's top probability "
            f"reaches {rule.threshold:.4f} and at least {rule.agreement} of {len(rule.temperatures)} models give "
            f"that digit themselves. Every threshold was chosen as the smallest whose error on the calibration "
-           f"digits is at most {rule.max_risk:.1%} and that calls at most {MAX_NEGATIVE_SURE:.0%} of a set of drawn "
+           f"digits is at most {rule.max_risk:.1%} and that calls at most {rule.max_negative_sure:.0%} of a set of drawn "
            f"symbols a sure digit. \"This does not look like a digit\": the top two digits hold less probability "
-           f"than for {1 - NOT_DIGIT_SHARE:.0%} of the calibration digits.")
+           f"than for {1 - NOT_DIGIT_SHARE:.0%} of the calibration digits." +
+           (f" Note: {section.compare_all_note}." if section.compare_all_note else ""))
     return ["## Confidence: when the window says \"sure\"",
             how + f" Letters: {section.letters_count:,} drawn letters ({' '.join(LETTERS)}), a check set "
-            f"nothing is fitted on (`workbench.data.letters`). The old rule (top share >= 0.6; compare-all: all "
+            f"nothing is fitted on (`workbench.data.letters`). The old rule (top share >= {OLD_RULE_SURE}; compare-all: all "
             f"agree and all sure) is shown for comparison.",
             confidence_table(section), image]
 
 
 def confidence_document(section: ConfidenceSection) -> dict:
     return {"rule": None if section.rule is None else section.rule.to_dict(), "note": section.rule_note,
+            "compare_all_note": section.compare_all_note,
             "letters": section.letters_count, "real_drawings": section.real_count,
             "rules": [r.to_dict() for r in section.results]}
 
