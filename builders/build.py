@@ -2,9 +2,10 @@
 
 For each recipe (builders/recipes.py) a build:
 1. makes the model through its framework's adapter (workbench.models) with the build's seed;
-2. trains it on the first 50,000 training images plus the same pool of them redrawn in writing
-   styles MNIST lacks (builders.recipes.WRITING_STYLES, made once per build from the build's
-   seed), choosing the best epoch on the last 10,000 (the validation split, plain MNIST);
+2. trains it on the first 50,000 training images plus a pool of them redrawn in writing styles
+   MNIST lacks (the recipe's `styles`, see builders.recipes; made from the build's seed, so twins
+   get the very same digits), choosing the best epoch on the last 10,000 (the validation split,
+   plain MNIST);
    the test set is not looked at until step 3;
 3. measures test accuracy once, writes the model, its metadata JSON and a training-curves
    PNG, reloads it through the registry to check the saved file gives the same accuracy,
@@ -17,6 +18,7 @@ OUT/checkpoints/ (never where the GUI loads models from) and says where.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import tempfile
 import time
@@ -94,23 +96,33 @@ def load_data(data_dir: str | None, quick: bool, seed: int = 0,
         train_images, train_labels = train_images[:QUICK_TRAIN], train_labels[:QUICK_TRAIN]
         validation_images, validation_labels = validation_images[:QUICK_VALIDATION], validation_labels[:QUICK_VALIDATION]
         test_images, test_labels = test_images[:QUICK_VALIDATION], test_labels[:QUICK_VALIDATION]
-    x_train, y_train = pixels_to_float(train_images), train_labels.astype(np.int64)
-    described = None
-    if styles:
-        counts = {name: count and max(1, count // QUICK_STYLES_DIVISOR) if quick else count
-                  for name, count in styles.items()}
-        started = time.perf_counter()
-        if progress:
-            print(f"redrawing {sum(counts.values())} training digits in writing styles MNIST lacks...", flush=True)
-        styled_x, styled_y = style_pool(train_images, train_labels, counts,
-                                        np.random.default_rng(seed + STYLES_SEED_OFFSET))
-        x_train, y_train = np.concatenate([x_train, styled_x]), np.concatenate([y_train, styled_y])
-        described = {"name": "workbench.data.styles.style_pool", "counts": counts,
-                     "seed": seed + STYLES_SEED_OFFSET, "images": len(styled_x)}
-        if progress:
-            print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
-    return Data(x_train, y_train, pixels_to_float(validation_images), validation_labels.astype(np.int64),
-                pixels_to_float(test_images), test_labels.astype(np.int64), described, mnist)
+    data = Data(pixels_to_float(train_images), train_labels.astype(np.int64), pixels_to_float(validation_images),
+                validation_labels.astype(np.int64), pixels_to_float(test_images), test_labels.astype(np.int64),
+                None, mnist)
+    return with_styles(data, styles, seed, quick, progress)
+
+
+def with_styles(data: Data, styles: dict[str, int] | None, seed: int, quick: bool, progress: bool = True) -> Data:
+    """`data` (plain MNIST) with the writing-style pool `styles` ({variant: count}) appended to its training
+    set, redrawn from its training images with the build's seed; `styles` None or {}: `data` itself."""
+    if not styles:
+        return data
+    plain = len(data.x_train) - (data.styles or {}).get("images", 0)
+    if plain != len(data.x_train):
+        raise ValueError("with_styles needs the plain data: this one already holds a style pool")
+    counts = {name: count and max(1, count // QUICK_STYLES_DIVISOR) if quick else count
+              for name, count in styles.items()}
+    started = time.perf_counter()
+    if progress:
+        print(f"redrawing {sum(counts.values())} training digits in writing styles MNIST lacks...", flush=True)
+    train_images = np.rint(data.x_train * 255).astype(np.uint8)     # the uint8 MNIST images, exactly
+    styled_x, styled_y = style_pool(train_images, data.y_train, counts, np.random.default_rng(seed + STYLES_SEED_OFFSET))
+    described = {"name": "workbench.data.styles.style_pool", "counts": counts,
+                 "seed": seed + STYLES_SEED_OFFSET, "images": len(styled_x)}
+    if progress:
+        print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
+    return dataclasses.replace(data, x_train=np.concatenate([data.x_train, styled_x]),
+                               y_train=np.concatenate([data.y_train, styled_y]), styles=described)
 
 
 def build_one(recipe: Recipe, data: Data, out: Path, *, epochs: int | None, seed: int,
@@ -233,21 +245,26 @@ def main(names: list[str], description: str, argv: list[str] | None = None) -> i
         print(f"error: --out: {e}", file=sys.stderr)
         return 2
     try:
-        data = load_data(args.data_dir, args.quick, args.seed, progress=not args.quiet)
+        data = load_data(args.data_dir, args.quick, args.seed, styles=None, progress=not args.quiet)
     except DatasetError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\ninterrupted while loading MNIST; nothing was built", file=sys.stderr)
         return 130
-    print(f"building {', '.join(args.models)} into {out}/ ({data.sizes()['train']} training, "
-          f"{data.sizes()['validation']} validation, {data.sizes()['test']} test images; seed {args.seed})")
+    print(f"building {', '.join(args.models)} into {out}/ ({data.sizes()['train']} MNIST training images plus "
+          f"each recipe's writing styles, {data.sizes()['validation']} validation, {data.sizes()['test']} test images; "
+          f"seed {args.seed})")
     built, failed = [], []
+    styled: dict[tuple, Data] = {}              # one pool per distinct recipe styles: twins share theirs
     for name in args.models:
         recipe = RECIPES[name]
         print(f"\n== {name}: {recipe.description}")
+        key = tuple(sorted((recipe.styles or {}).items()))
+        if key not in styled:
+            styled[key] = with_styles(data, recipe.styles, args.seed, args.quick, progress=not args.quiet)
         try:
-            entry = build_one(recipe, data, out, epochs=epochs, seed=args.seed,
+            entry = build_one(recipe, styled[key], out, epochs=epochs, seed=args.seed,
                               time_budget_minutes=args.time_budget, verbose=not args.quiet)
         except TrainingInterrupted:
             where = out / "checkpoints" / name

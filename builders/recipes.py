@@ -14,8 +14,9 @@ Why these settings (measured on the 50,000/10,000 split; see the README):
   drawn with a mouse in the GUI.
 - CNN is Nielsen's chapter-6 network with batch normalisation, Adam, and the same augmentation.
 
-WRITING_STYLES is the same for every model: how many training digits are redrawn in each writing
-style MNIST hardly has (workbench.data.styles) and added to the training set. The forms behind
+WRITING_STYLES says how many training digits are redrawn in each writing style MNIST hardly has
+(workbench.data.styles) and added to the training set; a recipe's `styles` names its pool, the same
+for a scratch network and its Keras twin (the 800-800 MLPs leave out the 1s, see below). The forms behind
 most misreadings of real drawings (a 1 with a flag or foot, a crossed 7, a slashed 0, open 4,
 straight-stemmed 9, looped 2) get 500 to 2,500 each, the 1s most (MNIST-trained models misread a
 flagged 1 most often); every digit also appears with polygonal strokes (a slow pen) and a shaky
@@ -38,15 +39,21 @@ WRITING_STYLES = {"one_flag": 2500, "one_foot": 1500, "seven_crossbar": 1000, "z
                   "four_open": 1000, "four_closed": 500, "nine_straight": 1000, "two_loop": 1000,
                   "polygonal": 2000, "jitter": 2000}
 
+# The 800-800 MLPs learn the flagged and footed 1 at the cost of MNIST's 7s and 2s: trained with every style,
+# scratch-784-800-800-10 read 24 MNIST test 7s and 9 2s as 1 (none before) and fell from 99.08% to 98.61%
+# (validation 99.07% -> 98.77%), below the 99.0% target. So they get every style but those two; the
+# convolutional networks, which keep 99.5% with all of them, and the small MLPs get them all.
+WRITING_STYLES_BUT_ONES = {name: count for name, count in WRITING_STYLES.items() if name not in ("one_flag", "one_foot")}
+
 NIELSEN = dict(hidden=30, learning_rate=3.0, decay_rate=0.95, batch_size=10, epochs=40, augment=LIGHT_AUGMENT,
-               time_budget_minutes=6)
+               time_budget_minutes=6, styles=WRITING_STYLES)
 DROPOUT_MLP = dict(hidden=(800, 800), dropout_input=0.2, dropout_hidden=0.5, max_norm=4.0, learning_rate=0.1,
                    momentum=0.9, decay_rate=0.985, batch_size=128, epochs=200, augment=DRAWN_AUGMENT,
-                   time_budget_minutes=24)
+                   time_budget_minutes=24, styles=WRITING_STYLES_BUT_ONES)
 KERAS_MLP_LARGE_BUDGET = 34
 SCRATCH_CNN_BUDGET = 16
 CNN = dict(learning_rate=0.002, decay_rate=0.85, batch_size=128, epochs=20, augment=DRAWN_AUGMENT,
-           time_budget_minutes=11)
+           time_budget_minutes=11, styles=WRITING_STYLES)
 
 
 def _optimizer(settings: dict, name: str, **extra) -> dict:
@@ -61,9 +68,9 @@ def _twins(stem: str, description: str, architecture: dict, settings: dict, opti
     """The scratch model and its Keras twin, made from the same settings."""
     training = dict(epochs=settings["epochs"], batch_size=settings["batch_size"], optimizer=optimizer)
     return [Recipe(f"scratch-{stem}", "scratch", f"{description}, written from scratch in NumPy", architecture,
-                   training, settings["augment"], settings["time_budget_minutes"]),
+                   training, settings["augment"], settings["time_budget_minutes"], settings["styles"]),
             Recipe(f"keras-{stem}", "tensorflow", f"{description}: the Keras twin of scratch-{stem}", architecture,
-                   training, settings["augment"], keras_budget or settings["time_budget_minutes"])]
+                   training, settings["augment"], keras_budget or settings["time_budget_minutes"], settings["styles"])]
 
 
 def _recipes() -> list[Recipe]:

@@ -38,7 +38,8 @@ def test_quick_build_of_every_model_loads_through_the_registry(mnist, tmp_path, 
         assert accuracy == pytest.approx(entry["test_accuracy"]) and accuracy > 0.3   # one epoch on 2000 images
         meta = classifier.metadata
         styles = meta["data"]["styles"]
-        assert styles["counts"] == {name: max(1, n // build.QUICK_STYLES_DIVISOR) for name, n in WRITING_STYLES.items()}
+        assert styles["counts"] == {name: max(1, n // build.QUICK_STYLES_DIVISOR)
+                                    for name, n in RECIPES[classifier.name].styles.items()}
         assert meta["seed"] == 3 and meta["data"]["train"] == build.QUICK_TRAIN + styles["images"]
         assert styles["images"] == sum(styles["counts"].values()) and styles["seed"] == 3 + build.STYLES_SEED_OFFSET
         assert meta["training"]["training_samples"] == meta["data"]["train"]
@@ -50,6 +51,13 @@ def test_quick_build_of_every_model_loads_through_the_registry(mnist, tmp_path, 
     rule, why = load_rule(out / CALIBRATION)
     assert why == "" and all(rule.covers(c.name, weights_sha256(c)) for c in classifiers)
     assert set(rule.temperatures) == set(RECIPES)
+
+
+def test_twins_have_the_same_styles_and_every_model_some():
+    for recipe in RECIPES.values():
+        assert recipe.styles, f"{recipe.name} trains without writing styles"
+        if recipe.name.startswith("scratch-"):
+            assert RECIPES["keras-" + recipe.name[len("scratch-"):]].styles == recipe.styles
 
 
 def test_every_model_trains_on_the_same_styled_digits(mnist):
@@ -66,6 +74,10 @@ def test_every_model_trains_on_the_same_styled_digits(mnist):
         (WRITING_STYLES["one_flag"] + WRITING_STYLES["one_foot"]) // build.QUICK_STYLES_DIVISOR
     bare = build.load_data(None, quick=True, seed=5, styles=None, progress=False)
     assert len(bare.x_train) == build.QUICK_TRAIN and bare.styles is None
+    again = build.with_styles(bare, WRITING_STYLES, 5, quick=True, progress=False)
+    assert np.array_equal(again.x_train, data.x_train) and again.styles == data.styles
+    with pytest.raises(ValueError, match="plain data"):
+        build.with_styles(again, WRITING_STYLES, 5, quick=True, progress=False)
 
 
 def test_same_seed_same_model(mnist, tmp_path):
@@ -127,7 +139,7 @@ def test_shipped_model_meets_its_target_and_its_manifest(name, mnist):
     assert scores.accuracy == pytest.approx(entries[name]["test_accuracy"])
     assert scores.accuracy >= TARGETS[name], f"{name}: {scores.accuracy:.2%} < target {TARGETS[name]:.1%}"
     data = classifier.metadata["data"]
-    assert entries[name]["test_images"] == 10000 and data["styles"]["counts"] == WRITING_STYLES
+    assert entries[name]["test_images"] == 10000 and data["styles"]["counts"] == RECIPES[name].styles
     assert data["train"] == 50000 + data["styles"]["images"], "the MNIST split plus the writing-style pool"
 
 

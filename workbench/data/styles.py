@@ -170,7 +170,7 @@ def styled_digits(images: np.ndarray, labels: np.ndarray, rng: np.random.Generat
 
 
 def style_pool(images: np.ndarray, labels: np.ndarray, counts: Mapping[str, int],
-               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+               rng: np.random.Generator, with_sources: bool = False) -> tuple[np.ndarray, ...]:
     """Extra training digits in the writing styles MNIST lacks: (x (m, 28, 28) float32 in [0, 1], y (m,) int64).
 
     `images` (n, 28, 28) uint8 and `labels` (n,) are the digits the new ones are redrawn from (for
@@ -178,7 +178,8 @@ def style_pool(images: np.ndarray, labels: np.ndarray, counts: Mapping[str, int]
     many to make of each variant, e.g. {"one_flag": 1500, "polygonal": 2000}: for each, that many
     source digits are picked at random (without replacement where there are enough) among those the
     variant applies to, and each is redrawn in it (a source too faint to redraw is kept as it is).
-    m = sum(counts.values()). Deterministic for a given state of `rng`.
+    m = sum(counts.values()). Deterministic for a given state of `rng`. With `with_sources`, a third
+    array (m,) int64 says which of `images` each new digit was redrawn from.
 
     Why a fixed pool rather than restyling mini-batches on the fly: a redrawing costs ~2 ms of
     Python per digit, too slow for every epoch of every model, and one pool made once per build
@@ -193,7 +194,7 @@ def style_pool(images: np.ndarray, labels: np.ndarray, counts: Mapping[str, int]
             raise ValueError(f"counts[{name!r}] must be a whole number of digits, at least 0, got {count!r}")
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    xs, ys = [np.zeros((0, 28, 28), np.float32)], [np.zeros(0, np.int64)]
+    xs, ys, sources_used = [np.zeros((0, 28, 28), np.float32)], [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     for name, count in counts.items():
         sources = np.flatnonzero(np.isin(labels, VARIANTS[name]))
         if count == 0:
@@ -203,6 +204,9 @@ def style_pool(images: np.ndarray, labels: np.ndarray, counts: Mapping[str, int]
         picks = rng.choice(sources, size=count, replace=count > len(sources))
         xs.append(styled_digits(images[picks], labels[picks], rng, probability=1.0, variants=[name]))
         ys.append(labels[picks].astype(np.int64))
+        sources_used.append(picks.astype(np.int64))
+    if with_sources:
+        return np.concatenate(xs), np.concatenate(ys), np.concatenate(sources_used)
     return np.concatenate(xs), np.concatenate(ys)
 
 

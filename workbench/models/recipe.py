@@ -34,6 +34,7 @@ class Recipe:
     training: dict                 # epochs, batch_size, optimizer
     augment: AugmentConfig | None = None
     time_budget_minutes: float | None = None
+    styles: dict[str, int] | None = None   # writing-style digits added to the training set: {variant: count}
 
     def __post_init__(self) -> None:
         if self.architecture.get("kind") not in ARCHITECTURE_KINDS:
@@ -47,4 +48,4 @@ class Recipe:
         return {"name": self.name, "framework": self.framework, "description": self.description,
                 "architecture": self.architecture, "training": self.training,
                 "augment": self.augment.to_dict() if self.augment else None,
-                "time_budget_minutes": self.time_budget_minutes}
+                "time_budget_minutes": self.time_budget_minutes, "styles": self.styles}
