@@ -39,7 +39,7 @@ def to_drawings(images: np.ndarray, seed: int = 0, size: int = 280,
     is the range the pen width is drawn from, relative to MNIST's pen: 1.0 draws a digit
     that `to_mnist` turns back into MNIST's stroke width.
     """
-    images = _check_images(images)
+    images = check_images(images)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise ValueError(f"seed must be an integer, got {seed!r}")
     size = check_size(size)
@@ -70,10 +70,11 @@ def digit_skeletons(images: np.ndarray) -> np.ndarray:
     the same skeletons: a skeleton pixel (row, col) is the point (x, y) = (col, row) at UPSCALE x
     MNIST's resolution.
     """
-    return skeletonize(_upscaled_shapes(_check_images(images)))
+    return skeletonize(_upscaled_shapes(check_images(images)))
 
 
-def _check_images(images: object) -> np.ndarray:
+def check_images(images: object) -> np.ndarray:
+    """MNIST-style digits: a uint8 NumPy array (n, 28, 28), ink high; ValueError saying what is wrong."""
     if not isinstance(images, np.ndarray):
         raise ValueError(f"images must be a NumPy array of shape (n, 28, 28), got {type(images).__name__}")
     if images.ndim != 3 or images.shape[1:] != (28, 28):

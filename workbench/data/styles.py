@@ -45,7 +45,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from scratch.files import atomic_path
-from workbench.data.drawn_style import (FILL, MARGIN, SLANT, STRETCH, THICKNESS, check_size, check_thickness,
+from workbench.data.drawn_style import (FILL, MARGIN, SLANT, STRETCH, THICKNESS, check_images, check_size,
+                                        check_thickness,
                                         digit_skeletons)
 from workbench.drawing.preprocess import PEN_FRACTION, draw_segments, to_mnist
 
@@ -851,12 +852,7 @@ assert _VARIANT_MAKERS.keys() == VARIANTS.keys()
 # --------------------------------------------------------------------------------------------
 
 def _check_batch(images: object, labels: object) -> tuple[np.ndarray, np.ndarray]:
-    if not isinstance(images, np.ndarray):
-        raise ValueError(f"images must be a NumPy array of shape (n, 28, 28), got {type(images).__name__}")
-    if images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise ValueError(f"images must have shape (n, 28, 28), got {images.shape}")
-    if images.dtype != np.uint8:
-        raise ValueError(f"images must be uint8 (0..255, ink high, as MNIST), got dtype {images.dtype}")
+    images = check_images(images)
     if not isinstance(labels, np.ndarray):
         raise ValueError(f"labels must be a NumPy array of shape (n,), got {type(labels).__name__}")
     if labels.ndim != 1 or len(labels) != len(images):
