@@ -107,8 +107,7 @@ def with_styles(data: Data, styles: dict[str, int] | None, seed: int, quick: boo
     set, redrawn from its training images with the build's seed; `styles` None or {}: `data` itself."""
     if not styles:
         return data
-    plain = len(data.x_train) - (data.styles or {}).get("images", 0)
-    if plain != len(data.x_train):
+    if data.styles:
         raise ValueError("with_styles needs the plain data: this one already holds a style pool")
     counts = {name: count and max(1, count // QUICK_STYLES_DIVISOR) if quick else count
               for name, count in styles.items()}
