@@ -3,9 +3,10 @@
 For each recipe (builders/recipes.py) a build:
 1. makes the model through its framework's adapter (workbench.models) with the build's seed;
 2. trains it on the first 50,000 training images plus a pool of them redrawn in writing styles
-   MNIST lacks (the recipe's `styles`, see builders.recipes; made from the build's seed, so twins
-   get the very same digits), choosing the best epoch on the last 10,000 (the validation split,
-   plain MNIST);
+   MNIST lacks (the recipe's `styles`, see builders.recipes) and a pool of drawings that are no
+   digit, labelled NO_CLASS (the recipe's `outliers`, workbench.data.outliers); both are made from
+   the build's seed, so twins get the very same images. The best epoch is chosen on the last 10,000
+   (the validation split, plain MNIST);
    the test set is not looked at until step 3;
 3. measures test accuracy once, writes the model, its metadata JSON and a training-curves
    PNG, reloads it through the registry to check the saved file gives the same accuracy,
@@ -32,6 +33,7 @@ from scratch.history import History, TrainingDiverged, TrainingInterrupted
 from workbench import cli as arg_types
 from workbench.data.augment import AugmentConfig, augment_batch
 from workbench.data.mnist import MNIST_SHA256, DatasetError, MnistData, load_mnist, pixels_to_float
+from workbench.data.outliers import outlier_pool
 from workbench.data.styles import style_pool
 from workbench.models.adapter import TrainingData
 from workbench.models.frameworks import adapter_for
@@ -47,6 +49,7 @@ from workbench.reports.readme_table import results_table
 QUICK_TRAIN, QUICK_VALIDATION = 2000, 500
 QUICK_STYLES_DIVISOR = 50      # --quick makes 1/50 of each writing style's digits
 STYLES_SEED_OFFSET = 14        # the pool's seed is the build's seed plus this, so it differs from the weights'
+OUTLIERS_SEED_OFFSET = 15      # and the no-digit pool's
 
 
 @dataclass
@@ -57,10 +60,11 @@ class Data(TrainingData):
     y_test: np.ndarray
     styles: dict | None = None     # how the writing-style pool in x_train was made: counts, seed, size
     mnist: MnistData | None = None  # what it was all taken from (the calibration after the build uses it too)
+    outliers: dict | None = None   # how the no-digit pool in x_train was made: count, seed
 
     def sizes(self) -> dict:
         return {"train": len(self.x_train), "validation": len(self.x_validation), "test": len(self.x_test),
-                "styles": self.styles}
+                "styles": self.styles, "outliers": self.outliers}
 
 
 class Augmenter:
@@ -122,6 +126,26 @@ def with_styles(data: Data, styles: dict[str, int] | None, seed: int, quick: boo
         print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
     return dataclasses.replace(data, x_train=np.concatenate([data.x_train, styled_x]),
                                y_train=np.concatenate([data.y_train, styled_y]), styles=described)
+
+
+def with_outliers(data: Data, count: int, seed: int, quick: bool, progress: bool = True) -> Data:
+    """`data` with `count` drawings that are no digit (workbench.data.outliers, label NO_CLASS) appended to
+    its training set, drawn with the build's seed; `count` 0: `data` itself."""
+    if not count:
+        return data
+    if data.outliers:
+        raise ValueError("with_outliers needs data without a no-digit pool: this one already holds one")
+    count = max(1, count // QUICK_STYLES_DIVISOR) if quick else count
+    started = time.perf_counter()
+    if progress:
+        print(f"drawing {count} symbols that are no digit...", flush=True)
+    images, labels = outlier_pool(count, np.random.default_rng(seed + OUTLIERS_SEED_OFFSET))
+    if progress:
+        print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
+    return dataclasses.replace(data, x_train=np.concatenate([data.x_train, images]),
+                               y_train=np.concatenate([data.y_train, labels]),
+                               outliers={"name": "workbench.data.outliers.outlier_pool", "images": count,
+                                         "seed": seed + OUTLIERS_SEED_OFFSET})
 
 
 def build_one(recipe: Recipe, data: Data, out: Path, *, epochs: int | None, seed: int,
@@ -252,16 +276,18 @@ def main(names: list[str], description: str, argv: list[str] | None = None) -> i
         print("\ninterrupted while loading MNIST; nothing was built", file=sys.stderr)
         return 130
     print(f"building {', '.join(args.models)} into {out}/ ({data.sizes()['train']} MNIST training images plus "
-          f"each recipe's writing styles, {data.sizes()['validation']} validation, {data.sizes()['test']} test images; "
+          f"each recipe's writing styles and no-digit drawings, {data.sizes()['validation']} validation, "
+          f"{data.sizes()['test']} test images; "
           f"seed {args.seed})")
     built, failed = [], []
     styled: dict[tuple, Data] = {}              # one pool per distinct recipe styles: twins share theirs
     for name in args.models:
         recipe = RECIPES[name]
         print(f"\n== {name}: {recipe.description}")
-        key = tuple(sorted((recipe.styles or {}).items()))
+        key = (tuple(sorted((recipe.styles or {}).items())), recipe.outliers)
         if key not in styled:
-            styled[key] = with_styles(data, recipe.styles, args.seed, args.quick, progress=not args.quiet)
+            styled[key] = with_outliers(with_styles(data, recipe.styles, args.seed, args.quick, progress=not args.quiet),
+                                        recipe.outliers, args.seed, args.quick, progress=not args.quiet)
         try:
             entry = build_one(recipe, styled[key], out, epochs=epochs, seed=args.seed,
                               time_budget_minutes=args.time_budget, verbose=not args.quiet)

@@ -68,8 +68,11 @@ def inputs(x, n_inputs: int, dtype: np.dtype, name: str = "x") -> np.ndarray:
     return np.ascontiguousarray(x, dtype=dtype)
 
 
+NO_CLASS = -1   # the label of a sample that belongs to none of the classes (a drawing that is no digit)
+
+
 def labels(y, n: int, n_classes: int, name: str = "y") -> np.ndarray:
-    """Integer labels (n,) in 0..n_classes-1 -> int64 array."""
+    """Integer labels (n,) in 0..n_classes-1, or NO_CLASS (-1) for none of them -> int64 array."""
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError(f"{name} must be integer labels of shape ({n},), got shape {y.shape}"
@@ -79,16 +82,27 @@ def labels(y, n: int, n_classes: int, name: str = "y") -> np.ndarray:
                          + (" (convert with y.astype(int))" if y.dtype.kind == "f" else ""))
     if len(y) != n:
         raise ValueError(f"{name} has {len(y)} labels but there are {n} samples")
-    if y.size and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(f"{name} labels must be in 0..{n_classes - 1}, got values from {y.min()} to {y.max()}")
+    if y.size and (y.min() < NO_CLASS or y.max() >= n_classes):
+        raise ValueError(f"{name} labels must be in 0..{n_classes - 1} (or {NO_CLASS} for none of them), "
+                         f"got values from {y.min()} to {y.max()}")
     return y.astype(np.int64, copy=False)
 
 
 def one_hot(y: np.ndarray, n: int, n_classes: int, dtype: np.dtype) -> np.ndarray:
-    """Labels (n,) -> one-hot rows (n, n_classes), the desired output y of the cost."""
+    """Labels (n,) -> one-hot rows (n, n_classes), the desired output y of the cost.
+
+    A NO_CLASS label's row is uniform (1 / n_classes each): for a drawing that is no digit the network
+    should spread its answer evenly instead of being sure of one digit (outlier exposure)."""
     y = labels(y, n, n_classes)
-    out = np.zeros((n, n_classes), dtype)
-    out[np.arange(n), y] = 1
+    return fill_targets(np.empty((n, n_classes), dtype), y)
+
+
+def fill_targets(out: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Write the desired outputs of int64 labels y (n,) into `out` (n, n_classes), in place; see one_hot."""
+    out.fill(0)
+    known = y != NO_CLASS
+    out[np.flatnonzero(known), y[known]] = 1
+    out[~known] = 1 / out.shape[1]
     return out
 
 

@@ -330,6 +330,4 @@ class _Workspace:
         self._one_hot = np.zeros((n, sizes[-1]), dt)
 
     def one_hot(self, y: np.ndarray) -> np.ndarray:
-        self._one_hot.fill(0)
-        self._one_hot[np.arange(len(y)), y] = 1
-        return self._one_hot
+        return checks.fill_targets(self._one_hot, y)

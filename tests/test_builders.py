@@ -12,6 +12,7 @@ import pytest
 from builders import build
 from workbench.reports import readme_table
 from builders.recipes import RECIPES, WRITING_STYLES
+from scratch.checks import NO_CLASS
 from workbench.models.confidence import load_rule, weights_sha256
 from workbench.data.mnist import pixels_to_float
 from workbench.reports.evaluate import predict_in_batches, score
@@ -40,7 +41,10 @@ def test_quick_build_of_every_model_loads_through_the_registry(mnist, tmp_path, 
         styles = meta["data"]["styles"]
         assert styles["counts"] == {name: max(1, n // build.QUICK_STYLES_DIVISOR)
                                     for name, n in RECIPES[classifier.name].styles.items()}
-        assert meta["seed"] == 3 and meta["data"]["train"] == build.QUICK_TRAIN + styles["images"]
+        outliers = meta["data"]["outliers"]
+        assert outliers["images"] == RECIPES[classifier.name].outliers // build.QUICK_STYLES_DIVISOR
+        assert outliers["seed"] == 3 + build.OUTLIERS_SEED_OFFSET
+        assert meta["seed"] == 3 and meta["data"]["train"] == build.QUICK_TRAIN + styles["images"] + outliers["images"]
         assert styles["images"] == sum(styles["counts"].values()) and styles["seed"] == 3 + build.STYLES_SEED_OFFSET
         assert meta["training"]["training_samples"] == meta["data"]["train"]
         assert meta["metrics"]["epochs_run"] == 1 and len(meta["history"]["validation_accuracy"]) == 1
@@ -53,11 +57,27 @@ def test_quick_build_of_every_model_loads_through_the_registry(mnist, tmp_path, 
     assert set(rule.temperatures) == set(RECIPES)
 
 
-def test_twins_have_the_same_styles_and_every_model_some():
+def test_twins_have_the_same_styles_and_outliers_and_every_model_some():
     for recipe in RECIPES.values():
         assert recipe.styles, f"{recipe.name} trains without writing styles"
+        assert recipe.outliers > 0, f"{recipe.name} trains without drawings that are no digit"
         if recipe.name.startswith("scratch-"):
-            assert RECIPES["keras-" + recipe.name[len("scratch-"):]].styles == recipe.styles
+            twin = RECIPES["keras-" + recipe.name[len("scratch-"):]]
+            assert (twin.styles, twin.outliers) == (recipe.styles, recipe.outliers)
+
+
+def test_the_no_digit_pool_is_appended_with_its_label(mnist):
+    data = build.load_data(None, quick=True, seed=5, progress=False)
+    mixed = build.with_outliers(data, 500, 5, quick=False, progress=False)
+    assert np.array_equal(mixed.x_train[:len(data.x_train)], data.x_train)
+    assert (mixed.y_train[len(data.y_train):] == NO_CLASS).all() and len(mixed.y_train) == len(data.y_train) + 500
+    assert mixed.outliers == {"name": "workbench.data.outliers.outlier_pool", "images": 500,
+                              "seed": 5 + build.OUTLIERS_SEED_OFFSET}
+    again = build.with_outliers(data, 500, 5, quick=False, progress=False)
+    assert np.array_equal(again.x_train, mixed.x_train), "the same seed draws the same pool"
+    assert build.with_outliers(data, 0, 5, quick=False, progress=False) is data
+    with pytest.raises(ValueError, match="already holds one"):
+        build.with_outliers(mixed, 500, 5, quick=False, progress=False)
 
 
 def test_every_model_trains_on_the_same_styled_digits(mnist):
@@ -140,7 +160,9 @@ def test_shipped_model_meets_its_target_and_its_manifest(name, mnist):
     assert scores.accuracy >= TARGETS[name], f"{name}: {scores.accuracy:.2%} < target {TARGETS[name]:.1%}"
     data = classifier.metadata["data"]
     assert entries[name]["test_images"] == 10000 and data["styles"]["counts"] == RECIPES[name].styles
-    assert data["train"] == 50000 + data["styles"]["images"], "the MNIST split plus the writing-style pool"
+    assert data["outliers"]["images"] == RECIPES[name].outliers
+    assert data["train"] == 50000 + data["styles"]["images"] + data["outliers"]["images"], \
+        "the MNIST split plus the writing-style pool and the no-digit pool"
 
 
 def test_the_shipped_sure_rule_was_fitted_for_the_shipped_model_files():

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from scratch.files import json_text
-from workbench.data.letters import GLYPHS, LETTERS, SYMBOL_GLYPHS, SYMBOLS, letter_images, letter_strokes, symbol_images
+from workbench.data.letters import (GLYPHS, LETTERS, MARK_GLYPHS, MARKS, SYMBOL_GLYPHS, SYMBOLS, letter_images,
+                                   letter_strokes, mark_images, symbol_images)
 from workbench.drawing.preprocess import prepare, render_strokes
 from workbench.models.registry import CALIBRATION, available_models
 from workbench.models.confidence import NOT_A_DIGIT, SURE, UNSURE, SureRule, calibrate, load_rule
@@ -325,6 +326,38 @@ def test_symbols_the_rule_is_fitted_against_are_no_letter_of_the_check_set_and_r
     # no symbol is drawn with the same strokes as a letter of the check set
     for name, strokes in SYMBOL_GLYPHS.items():
         assert all(strokes != letter for letter in GLYPHS.values()), name
+
+
+def test_marks_the_rule_is_fitted_against_are_neither_letters_nor_trained_symbols_and_render():
+    """The guard of the "sure" rule must be drawings the models were never trained to doubt (the symbols
+    are, in workbench.data.outliers) and not the letters of the check set."""
+    assert not set(MARKS) & (set(LETTERS) | set(SYMBOLS)) and len(MARKS) >= 15
+    for name, strokes in MARK_GLYPHS.items():
+        assert all(strokes != other for other in [*GLYPHS.values(), *SYMBOL_GLYPHS.values()]), name
+    images, names = mark_images(2, 5)
+    assert names == [x for x in MARKS for _ in range(2)] and images.shape == (2 * len(MARKS), 28, 28)
+    assert np.array_equal(images, mark_images(2, 5)[0]) and not np.array_equal(images, mark_images(2, 6)[0])
+    for name, image in zip(names, images):
+        assert (image > 0.5).sum() >= 20, name
+        rows, cols = np.nonzero(image > 0.1)
+        assert max(np.ptp(rows), np.ptp(cols)) >= 15, name
+
+
+def test_the_rule_is_fitted_against_the_marks(mnist, tmp_path):
+    """fit_for_folder's negatives are the marks, as its fitted_on says."""
+    from workbench.reports.calibration import fit_for_folder
+
+    class Uniformish:
+        name, metadata = "m", {}
+
+        def predict_proba(self, x):
+            p = np.full((len(x), 10), 0.05)
+            p[:, 3] = 0.55
+            return p
+    from workbench.reports.calibration import QUICK_MARKS
+    rule, fitted = fit_for_folder([Uniformish()], mnist, tmp_path, quick=True)
+    assert len(next(iter(fitted["marks"].values()))) == len(MARKS) * QUICK_MARKS
+    assert "drawn marks that are no digit" in rule.fitted_on and (tmp_path / CALIBRATION).exists()
 
 
 def test_letter_images_are_deterministic_per_seed():

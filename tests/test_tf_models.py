@@ -21,6 +21,7 @@ from workbench.models.adapter import Classifier  # noqa: E402
 from workbench.models.frameworks import adapter_for  # noqa: E402
 from workbench.data.mnist import pixels_to_float  # noqa: E402
 from scratch.files import ModelFileError  # noqa: E402
+from scratch.checks import NO_CLASS  # noqa: E402
 from scratch.history import TrainingDiverged  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,7 +79,28 @@ def test_losses_are_paired_with_their_outputs():
         tf_models.loss_for("hinge")
     for model in (large, conv):
         assert keras.activations.serialize(model.layers[-1].activation) == "softmax"
-        assert model.loss.get_config()["from_logits"] is False   # probabilities in, as the output gives
+        assert model.loss is tf_models.models.cross_entropy     # probabilities in, as the output gives
+
+
+def test_a_no_digit_label_asks_for_a_uniform_output_in_both_frameworks():
+    """Outlier exposure: label NO_CLASS (-1) means "no digit": the desired output is 1/10 everywhere,
+    in Keras's losses exactly as in scratch's costs, and a digit label keeps Keras's own cross-entropy."""
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(6, 10)).astype(np.float32)
+    softmax = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    sigmoid = 1 / (1 + np.exp(-logits))
+    y = np.array([0, NO_CLASS, 9, NO_CLASS, 4, 2])
+    target = np.full((6, 10), 0.1)
+    target[[0, 2, 4, 5], [0, 9, 4, 2]], target[[0, 2, 4, 5]] = 0, 0
+    target[[0, 2, 4, 5], [0, 9, 4, 2]] = 1
+    np.testing.assert_allclose(scratch.checks.one_hot(y, 6, 10, np.float64), target)
+    np.testing.assert_allclose(tf_models.models.cross_entropy(y, softmax), -(target * np.log(softmax)).sum(axis=1),
+                               rtol=1e-5)
+    np.testing.assert_allclose(tf_models.models.half_sum_squared_error(y, sigmoid),
+                               0.5 * ((sigmoid - target) ** 2).sum(axis=1), rtol=1e-5)
+    digits = y >= 0
+    np.testing.assert_allclose(tf_models.models.cross_entropy(y[digits], softmax[digits]),
+                               keras.losses.sparse_categorical_crossentropy(y[digits], softmax[digits]), rtol=1e-5)
 
 
 def test_half_sum_squared_error_is_nielsens_cost():
@@ -183,8 +205,10 @@ def test_same_weights_same_probabilities(name, mnist_batch):
 
 
 @pytest.mark.parametrize("name", list(TWINS))
-def test_same_weights_same_gradients(name, mnist_batch):
-    x, y = mnist_batch[0][:64], mnist_batch[1][:64]
+@pytest.mark.parametrize("no_digits", [0, 16], ids=["digits", "with no-digit labels"])
+def test_same_weights_same_gradients(name, no_digits, mnist_batch):
+    x, y = mnist_batch[0][:64], mnist_batch[1][:64].copy()
+    y[:no_digits] = NO_CLASS                   # as if these were drawings that are no digit
     net, model = TWINS[name](), BUILDERS[name]()
     parity.scratch_to_keras(net, model)
     grad_w, grad_b, scratch_cost = net.gradients(x, y)

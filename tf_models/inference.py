@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tf_models.models import half_sum_squared_error
+from tf_models.models import cross_entropy, half_sum_squared_error
 
 IMAGES = tf.TensorSpec(shape=(None, 28, 28), dtype=tf.float32)
 LABELS = tf.TensorSpec(shape=(None,), dtype=tf.int32)
@@ -23,7 +23,7 @@ def cost_of(model: keras.Model):
     Nielsen's quadratic cost after a sigmoid."""
     activation = keras.activations.serialize(model.layers[-1].activation)
     activation = activation if isinstance(activation, str) else activation.get("config", activation)
-    return keras.losses.sparse_categorical_crossentropy if activation == "softmax" else half_sum_squared_error
+    return cross_entropy if activation == "softmax" else half_sum_squared_error
 
 
 class CompiledModel:

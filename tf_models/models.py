@@ -19,6 +19,20 @@ import keras
 from keras import layers, ops
 
 
+NO_CLASS = -1   # scratch.checks.NO_CLASS: the label of a drawing that is no digit
+
+
+def desired_outputs(y_true, y_pred):
+    """The desired outputs (n, classes) of integer labels y_true: one-hot rows, and for a NO_CLASS label
+    a uniform row (1 / classes each), so that a drawing that is no digit teaches the network to spread
+    its answer instead of being sure of one digit (outlier exposure). As scratch.checks.one_hot."""
+    labels = ops.cast(ops.reshape(y_true, (-1,)), "int32")
+    classes = ops.shape(y_pred)[-1]
+    one_hot = ops.cast(ops.one_hot(ops.maximum(labels, 0), classes), y_pred.dtype)
+    uniform = ops.ones_like(y_pred) / ops.cast(classes, y_pred.dtype)
+    return ops.where(ops.expand_dims(labels == NO_CLASS, -1), uniform, one_hot)
+
+
 @keras.saving.register_keras_serializable(package="digit_workbench")
 def half_sum_squared_error(y_true, y_pred):
     """Nielsen's quadratic cost C = 1/2 ||a - y||^2 per sample, for integer labels y.
@@ -27,8 +41,15 @@ def half_sum_squared_error(y_true, y_pred):
     half of them: the same minimum, but gradients five times smaller, so Nielsen's
     learning rate of 3.0 would mean something else.
     """
-    one_hot = ops.one_hot(ops.cast(ops.reshape(y_true, (-1,)), "int32"), ops.shape(y_pred)[-1])
-    return 0.5 * ops.sum(ops.square(y_pred - ops.cast(one_hot, y_pred.dtype)), axis=-1)
+    return 0.5 * ops.sum(ops.square(y_pred - desired_outputs(y_true, y_pred)), axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="digit_workbench")
+def cross_entropy(y_true, y_pred):
+    """The cross-entropy -sum y log a per sample of softmax outputs a, for integer labels y (NO_CLASS: uniform y).
+
+    Keras's SparseCategoricalCrossentropy, except that it accepts the NO_CLASS label."""
+    return keras.losses.categorical_crossentropy(desired_outputs(y_true, y_pred), y_pred)
 
 
 def _normal_fan_in(scale: float, seed: int) -> keras.initializers.Initializer:
@@ -115,7 +136,7 @@ def loss_for(cost: str):
     if cost == "quadratic":
         return half_sum_squared_error
     if cost == "cross_entropy":
-        return keras.losses.SparseCategoricalCrossentropy(from_logits=False)
+        return cross_entropy
     raise ValueError(f"unknown cost {cost!r}; expected quadratic or cross_entropy")
 
 

@@ -6,9 +6,15 @@ present a confident wrong answer to someone who drew something else. These lette
 only: nothing is trained, fitted or chosen on them.
 
 SYMBOLS are other drawings that are no digit (+ = # * % ~ @ &, a triangle, a square, a star, a heart,
-a spiral, an arrow, a smiley, infinity, sigma, omega, pi). They are what the "sure" rule is fitted
-against (workbench.reports.calibration), so that the letters stay a fair test of it. ! and ? are left
-out: drawn small, their dot vanishes and what remains is a fair 1 or 7.
+a spiral, an arrow, a smiley, infinity, sigma, omega, pi). They are what the models learn to be unsure
+of (workbench.data.outliers, half of the no-digit pool of training), so that the letters stay a fair test.
+! and ? are left out: drawn small, their dot vanishes and what remains is a fair 1 or 7.
+
+MARKS are a third set of drawings that are no digit (lambda, a square root, <, a not-equal sign, a
+division sign, a diamond, a house, a sun, a dagger, an hourglass, an envelope, a bow tie, a stick figure,
+a tree, an approximately-equal sign, a cloud). Nothing is trained on them: they are what the "sure" rule
+is fitted against (workbench.reports.calibration), because a rule fitted against the symbols the models
+were trained to doubt would learn nothing about drawings they have never seen.
 
 Each glyph is a list of pen strokes in glyph coordinates: a 100-unit box, x to the right, y down (as on
 the GUI's canvas, whose strokes are (x, y) pixels, y down). Capitals fill the box; lower-case letters
@@ -107,11 +113,42 @@ def _symbols() -> dict[str, list[Stroke]]:
     }
 
 
+def _marks() -> dict[str, list[Stroke]]:
+    """More drawings that are no digit, for fitting the "sure" rule only: never trained on (the symbols
+    are), never a letter of the check set. None looks like a digit (no circle, no lone stroke)."""
+    rays = [[(50 + 30 * np.cos(a), 50 + 30 * np.sin(a)), (50 + 50 * np.cos(a), 50 + 50 * np.sin(a))]
+            for a in np.radians(np.arange(0, 360, 45))]
+    wave = [(x, 30 - 12 * np.sin(x / 100 * 2 * np.pi)) for x in np.linspace(0, 100, 20)]
+    cloud = (_arc(20, 60, 20, 20, 270, 90, 8) + _arc(45, 35, 25, 25, 180, 0, 10)[1:]
+             + _arc(78, 55, 22, 22, 120, -90, 10)[1:] + [(20, 80)])
+    return {
+        "lambda": [[(10, 0), (90, 100)], [(50, 48), (8, 100)]],
+        "root": [[(0, 62), (18, 52), (42, 100), (72, 0), (100, 0)]],
+        "less": [[(95, 5), (5, 50), (95, 95)]],
+        "not_equal": [[(0, 35), (100, 35)], [(0, 68), (100, 68)], [(72, 0), (28, 100)]],
+        "divide": [[(0, 50), (100, 50)], [(50, 12), (50, 16)], [(50, 84), (50, 88)]],
+        "diamond": [[(50, 0), (100, 50), (50, 100), (0, 50), (50, 0)]],
+        "house": [[(0, 100), (0, 42), (50, 0), (100, 42), (100, 100), (0, 100)]],
+        "sun": [_arc(50, 50, 22, 22, 0, 360, 16)] + rays,
+        "dagger": [[(50, 0), (50, 100)], [(12, 28), (88, 28)]],
+        "hourglass": [[(0, 0), (100, 0), (0, 100), (100, 100), (0, 0)]],
+        "envelope": [[(0, 15), (100, 15), (100, 85), (0, 85), (0, 15), (50, 55), (100, 15)]],
+        "bowtie": [[(0, 0), (100, 100), (100, 0), (0, 100), (0, 0)]],
+        "stick_figure": [_arc(50, 14, 13, 14, 0, 360, 12), [(50, 28), (50, 68)], [(15, 42), (85, 42)],
+                         [(20, 100), (50, 68), (80, 100)]],
+        "tree": [[(50, 0), (95, 70), (5, 70), (50, 0)], [(42, 70), (42, 100)], [(58, 70), (58, 100)]],
+        "approx": [wave, [(x, y + 40) for x, y in wave]],
+        "cloud": [cloud],
+    }
+
+
 GLYPHS: dict[str, list[Stroke]] = _glyphs()
 LETTERS: tuple[str, ...] = tuple(GLYPHS)      # "A", "C", ..., "x": 27 letters
 SYMBOL_GLYPHS: dict[str, list[Stroke]] = _symbols()
 SYMBOLS: tuple[str, ...] = tuple(SYMBOL_GLYPHS)
-_ALL_GLYPHS = {**GLYPHS, **SYMBOL_GLYPHS}
+MARK_GLYPHS: dict[str, list[Stroke]] = _marks()
+MARKS: tuple[str, ...] = tuple(MARK_GLYPHS)
+_ALL_GLYPHS = {**GLYPHS, **SYMBOL_GLYPHS, **MARK_GLYPHS}
 
 # The random variation of one sample (uniform within these ranges).
 FILL = (0.45, 0.8)       # the letter's longer side, as a fraction of the canvas
@@ -130,8 +167,14 @@ def letter_strokes(letter: str, rng: np.random.Generator, canvas: int = CANVAS) 
     """
     if letter not in _ALL_GLYPHS:
         raise ValueError(f"no glyph for {letter!r}; letters: {' '.join(LETTERS)}; symbols: {' '.join(SYMBOLS)}")
+    return placed_strokes(_ALL_GLYPHS[letter], rng, canvas)
+
+
+def placed_strokes(glyph: list[Stroke], rng: np.random.Generator, canvas: int = CANVAS) -> tuple[list[np.ndarray], float]:
+    """`glyph` (strokes in its own coordinates, y down) drawn once on a `canvas`-pixel canvas with random
+    size, slant, stretch, position, hand jitter and pen width: (strokes, pen width in pixels), as letter_strokes."""
     u = rng.random(6)
-    strokes = [np.asarray(s, np.float64) for s in _ALL_GLYPHS[letter]]
+    strokes = [np.asarray(s, np.float64) for s in glyph]
     every = np.concatenate(strokes)
     low, high = every.min(axis=0), every.max(axis=0)
     centre = (low + high) / 2
@@ -208,3 +251,8 @@ def letter_images(count_per_letter: int, rng: np.random.Generator | int = 0,
 def symbol_images(count_per_symbol: int, rng: np.random.Generator | int = 0) -> tuple[np.ndarray, list[str]]:
     """`count_per_symbol` drawings of each of SYMBOLS, varied and prepared like `letter_images`."""
     return letter_images(count_per_symbol, rng, SYMBOLS)
+
+
+def mark_images(count_per_mark: int, rng: np.random.Generator | int = 0) -> tuple[np.ndarray, list[str]]:
+    """`count_per_mark` drawings of each of MARKS, varied and prepared like `letter_images`."""
+    return letter_images(count_per_mark, rng, MARKS)

@@ -35,6 +35,7 @@ class Recipe:
     augment: AugmentConfig | None = None
     time_budget_minutes: float | None = None
     styles: dict[str, int] | None = None   # writing-style digits added to the training set: {variant: count}
+    outliers: int = 0              # drawings that are no digit added to the training set, with uniform targets
 
     def __post_init__(self) -> None:
         if self.architecture.get("kind") not in ARCHITECTURE_KINDS:
@@ -43,9 +44,12 @@ class Recipe:
         missing = {"epochs", "batch_size", "optimizer"} - self.training.keys()
         if missing:
             raise ValueError(f"recipe {self.name}: training needs {', '.join(sorted(missing))}")
+        if isinstance(self.outliers, bool) or not isinstance(self.outliers, int) or self.outliers < 0:
+            raise ValueError(f"recipe {self.name}: outliers must be a whole number, 0 or more, got {self.outliers!r}")
 
     def to_dict(self) -> dict:
         return {"name": self.name, "framework": self.framework, "description": self.description,
                 "architecture": self.architecture, "training": self.training,
                 "augment": self.augment.to_dict() if self.augment else None,
-                "time_budget_minutes": self.time_budget_minutes, "styles": self.styles}
+                "time_budget_minutes": self.time_budget_minutes, "styles": self.styles,
+                "outliers": self.outliers}
