@@ -83,3 +83,16 @@ def test_training_on_no_digit_drawings_makes_a_network_unsure_of_them(mnist):
     (plain_accuracy, plain_top), (exposed_accuracy, exposed_top) = results.values()
     assert exposed_top < 0.5 < plain_top, "without outlier exposure a network is sure of a digit on most"
     assert exposed_accuracy > plain_accuracy - 0.02
+
+
+def test_the_montage_shows_the_three_kinds_and_the_command_writes_it(tmp_path, capsys):
+    from PIL import Image
+
+    from workbench.data.outliers import main, montage
+    path = montage(tmp_path / "m.png", np.random.default_rng(0), columns=4, zoom=1)
+    with Image.open(path) as picture:
+        assert picture.size == (220 + 4 * 32 + 4, 3 * 32 + 4)
+        assert np.asarray(picture).min() < 50, "ink is drawn"
+    assert main([str(tmp_path / "cli.png")]) == 0 and (tmp_path / "cli.png").exists()
+    assert main([str(tmp_path)]) == 1, "a folder is not a PNG file"
+    assert "cannot write" in capsys.readouterr().err

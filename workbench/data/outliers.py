@@ -14,9 +14,15 @@ Never the drawn letters (the check set of the "sure" rule) nor the marks (what t
 against): both must be drawings the models were never taught to doubt. Random scribbles were tried too
 and left out: two or three random strokes often look like a 1 with a long flag, and scratch-cnn trained
 on them read 7 more real 1s (of 120) as 4 or 7.
+
+    python -m workbench.data.outliers OUT.png     # a montage: trained on, fitted on, checked on
 """
 
 from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -39,3 +45,54 @@ def outlier_pool(count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.n
         images[i] = to_mnist(render_strokes(strokes, (CANVAS, CANVAS), pen))
     order = rng.permutation(count)
     return images[order], np.full(count, NO_CLASS, np.int64)
+
+
+# --- looking at it ------------------------------------------------------------------------------
+
+def montage(path: str | Path, rng: np.random.Generator, columns: int = 19, zoom: int = 3) -> Path:
+    """Write a PNG of the three kinds of drawings that are no digit, a row each, as the models see them:
+    what the models are trained to doubt (this pool), what the "sure" rule is fitted against (the marks)
+    and what it is checked on (the letters). Dark ink on white, on a grey ground; written atomically."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from scratch.files import atomic_path
+    from workbench.data.letters import LETTERS, MARKS, letter_images
+
+    rows = {"trained to doubt (symbols)": outlier_pool(columns, rng)[0],
+            "the rule's guard (marks)": letter_images(1, rng, MARKS[:columns])[0],
+            "the check set (letters)": letter_images(1, rng, LETTERS[:columns])[0]}
+    cell, gap, label_width = 28 * zoom, 4, 220
+    picture = Image.new("L", (label_width + columns * (cell + gap) + gap, len(rows) * (cell + gap) + gap), 160)
+    draw = ImageDraw.Draw(picture)
+    try:
+        font = ImageFont.load_default(size=15)
+    except TypeError:                                   # Pillow before 10.1: one small bitmap font
+        font = ImageFont.load_default()
+    for row, (name, images) in enumerate(rows.items()):
+        top = gap + row * (cell + gap)
+        draw.text((6, top + cell // 2 - 6), name, fill=0, font=font)
+        for col, tile in enumerate(images):
+            ink = Image.fromarray(np.round(255 * (1 - tile)).astype(np.uint8), "L")
+            picture.paste(ink.resize((cell, cell), Image.Resampling.NEAREST), (label_width + col * (cell + gap), top))
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        picture.save(tmp, format="PNG")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m workbench.data.outliers OUT.png`: the drawings that are no digit, trained on, fitted on and checked on."""
+    parser = argparse.ArgumentParser(prog="python -m workbench.data.outliers", description=main.__doc__)
+    parser.add_argument("out", help="PNG file to write")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    try:
+        print(f"wrote {montage(args.out, np.random.default_rng(args.seed))}")
+    except OSError as e:
+        print(f"error: cannot write {args.out}: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
