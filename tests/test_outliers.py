@@ -8,7 +8,7 @@ import pytest
 
 from scratch.checks import NO_CLASS
 from scratch.network import Network
-from workbench.data.letters import GLYPHS, MARK_GLYPHS, SYMBOL_GLYPHS, SYMBOLS, placed_strokes
+from workbench.data.letters import GLYPHS, MARK_GLYPHS, MARKS, SYMBOL_GLYPHS, SYMBOLS, placed_strokes
 from workbench.data.mnist import pixels_to_float
 from workbench.data.outliers import outlier_pool
 from workbench.drawing.preprocess import render_strokes, to_mnist
@@ -28,25 +28,25 @@ def test_the_pool_is_drawings_labelled_no_digit_and_the_seed_fixes_it():
     assert outlier_pool(0, np.random.default_rng(0))[0].shape == (0, 28, 28)
 
 
-def test_the_pool_cycles_through_the_symbols():
-    """Every symbol is in the pool, equally often: the pool's images are some permutation of the symbols
-    drawn in turn (here checked by drawing each symbol's samples again with the same generator)."""
-    images, _ = outlier_pool(2 * len(SYMBOLS), np.random.default_rng(5))
+def test_the_pool_cycles_through_the_marks():
+    """Every mark is in the pool, equally often: the pool's images are some permutation of the marks
+    drawn in turn (here checked by drawing each mark's samples again with the same generator)."""
+    images, _ = outlier_pool(2 * len(MARKS), np.random.default_rng(5))
     rng = np.random.default_rng(5)
     expected = []
-    for i in range(2 * len(SYMBOLS)):
-        strokes, pen = placed_strokes(SYMBOL_GLYPHS[SYMBOLS[i % len(SYMBOLS)]], rng)
+    for i in range(2 * len(MARKS)):
+        strokes, pen = placed_strokes(MARK_GLYPHS[MARKS[i % len(MARKS)]], rng)
         expected.append(to_mnist(render_strokes(strokes, (280, 280), pen)))
     order = rng.permutation(len(expected))
     assert np.array_equal(images, np.stack(expected)[order])
 
 
-def test_the_pool_never_draws_a_letter_or_a_mark():
-    """The letters stay a fair test of the "sure" rule and the marks a guard the models never learnt to
-    doubt: no symbol the pool draws is one of theirs."""
-    for strokes in SYMBOL_GLYPHS.values():
-        assert all(strokes != other for other in [*GLYPHS.values(), *MARK_GLYPHS.values()])
-    assert not set(SYMBOLS) & (set(GLYPHS) | set(MARK_GLYPHS))
+def test_the_pool_never_draws_a_letter_or_a_symbol():
+    """The letters stay a fair test of the "sure" rule and the symbols a guard the models never learnt to
+    doubt: no mark the pool draws is one of theirs."""
+    for strokes in MARK_GLYPHS.values():
+        assert all(strokes != other for other in [*GLYPHS.values(), *SYMBOL_GLYPHS.values()])
+    assert not set(MARKS) & (set(GLYPHS) | set(SYMBOLS))
 
 
 @pytest.mark.parametrize("count", [-1, 2.5, True, "10"])

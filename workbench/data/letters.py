@@ -6,15 +6,15 @@ present a confident wrong answer to someone who drew something else. These lette
 only: nothing is trained, fitted or chosen on them.
 
 SYMBOLS are other drawings that are no digit (+ = # * % ~ @ &, a triangle, a square, a star, a heart,
-a spiral, an arrow, a smiley, infinity, sigma, omega, pi). They are what the models learn to be unsure
-of (workbench.data.outliers, half of the no-digit pool of training), so that the letters stay a fair test.
+a spiral, an arrow, a smiley, infinity, sigma, omega, pi). They are what the "sure" rule is fitted
+against (workbench.reports.calibration), so that the letters stay a fair test of it.
 ! and ? are left out: drawn small, their dot vanishes and what remains is a fair 1 or 7.
 
 MARKS are a third set of drawings that are no digit (lambda, a square root, <, a not-equal sign, a
 division sign, a diamond, a house, a sun, a dagger, an hourglass, an envelope, a bow tie, a stick figure,
-a tree, an approximately-equal sign, a cloud). Nothing is trained on them: they are what the "sure" rule
-is fitted against (workbench.reports.calibration), because a rule fitted against the symbols the models
-were trained to doubt would learn nothing about drawings they have never seen.
+a tree, an approximately-equal sign, a cloud): the pool of outlier exposure (workbench.data.outliers).
+They are neither letters nor symbols, so a model trained to doubt them is still checked and fitted on
+drawings it has never seen.
 
 Each glyph is a list of pen strokes in glyph coordinates: a 100-unit box, x to the right, y down (as on
 the GUI's canvas, whose strokes are (x, y) pixels, y down). Capitals fill the box; lower-case letters
@@ -114,8 +114,8 @@ def _symbols() -> dict[str, list[Stroke]]:
 
 
 def _marks() -> dict[str, list[Stroke]]:
-    """More drawings that are no digit, for fitting the "sure" rule only: never trained on (the symbols
-    are), never a letter of the check set. None looks like a digit (no circle, no lone stroke)."""
+    """More drawings that are no digit, for outlier exposure only: never a symbol the "sure" rule is fitted
+    against, never a letter of the check set. None looks like a digit (no circle, no lone stroke)."""
     rays = [[(50 + 30 * np.cos(a), 50 + 30 * np.sin(a)), (50 + 50 * np.cos(a), 50 + 50 * np.sin(a))]
             for a in np.radians(np.arange(0, 360, 45))]
     wave = [(x, 30 - 12 * np.sin(x / 100 * 2 * np.pi)) for x in np.linspace(0, 100, 20)]

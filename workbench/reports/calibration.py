@@ -7,9 +7,7 @@ numbers and reports how it does:
   data (Guo et al., 2017); sigmoid outputs (784-30-10) are normalised by their sum first;
 - each threshold is the smallest whose selective error (the error rate on the images called sure) is
   at most MAX_RISK (0.5%) on the calibration digits AND that calls at most MAX_NEGATIVE_SURE (5%) of
-  a set of drawn marks that are no digit (lambda, a square root, <, a house, a sun, a stick figure...:
-  workbench.data.letters.MARKS) a sure digit. Not the symbols (+ # % ...): the models were trained to
-  doubt those (workbench.data.outliers), so a guard made of them would not bind;
+  a set of drawn symbols (+ = # % @ ... workbench.data.letters.SYMBOLS) a sure digit;
 - compare-all averages the calibrated probabilities; how many models must give the average's answer
   themselves (1 to all) is chosen too: the level whose threshold calls the most calibration digits sure;
 - "this does not look like a digit" below the top-two mass of the 1% least digit-like calibration digits.
@@ -39,7 +37,7 @@ import numpy as np
 
 from scratch.files import timestamp, write_json
 from workbench.data.drawn_style import to_drawings
-from workbench.data.letters import LETTERS, MARKS, letter_images, mark_images
+from workbench.data.letters import LETTERS, SYMBOLS, letter_images, symbol_images
 from workbench.data.mnist import DatasetError, load_mnist, pixels_to_float
 from workbench.data.real_drawings import RealDrawingsError, load_real_drawings
 from workbench.data.styles import VARIANTS, style_pool
@@ -53,14 +51,14 @@ from workbench.reports.evaluate import predict_in_batches
 
 T_RANGE = (0.05, 20.0)       # temperatures searched
 MAX_RISK = 0.005             # the selective error a threshold may allow on the calibration data
-MAX_NEGATIVE_SURE = 0.05     # the share of non-digit drawings (marks) a threshold may call a sure digit
+MAX_NEGATIVE_SURE = 0.05     # the share of non-digit drawings (symbols) a threshold may call a sure digit
 NOT_DIGIT_SHARE = 0.01       # "not a digit" when the top two hold less than for 99% of the calibration digits
 CALIBRATION_DRAWN = 2000     # drawn-style digits added to the calibration data
 CALIBRATION_SEED = 2024      # their seed (not compare's 1234, which draws test digits)
 CALIBRATION_STYLED = 2000    # validation digits redrawn in writing styles, added to the calibration data
-MARKS_PER_MARK = 50          # drawn marks (negatives: no digit, never trained on) per mark
-MARKS_SEED = 11
-QUICK_VALIDATION, QUICK_MARKS = 500, 5
+SYMBOLS_PER_SYMBOL = 40      # drawn symbols (negatives) per symbol
+SYMBOLS_SEED = 11
+QUICK_VALIDATION, QUICK_SYMBOLS = 500, 5
 LETTERS_PER_LETTER = 20
 LETTERS_SEED = 7
 COVERAGES = (0.5, 0.8, 0.9, 0.95, 1.0)
@@ -339,18 +337,18 @@ def calibration_set(mnist, quick: bool = False) -> tuple[np.ndarray, np.ndarray,
 
 def fit_for_folder(classifiers: Sequence, mnist, folder: Path, quick: bool = False) -> tuple[SureRule, dict]:
     """Fit the rule for these classifiers, write folder/calibration.json, and return (rule, the outputs
-    it was fitted on: {"calibration": {model: outputs}, "labels": ..., "marks": {model: outputs}})."""
+    it was fitted on: {"calibration": {model: outputs}, "labels": ..., "symbols": {model: outputs}})."""
     images, labels, described = calibration_set(mnist, quick)
-    per_mark = QUICK_MARKS if quick else MARKS_PER_MARK
-    marks, _ = mark_images(per_mark, MARKS_SEED)
+    per_symbol = QUICK_SYMBOLS if quick else SYMBOLS_PER_SYMBOL
+    symbols, _ = symbol_images(per_symbol, SYMBOLS_SEED)
     calib_out = {c.name: predict_in_batches(c.predict_proba, images) for c in classifiers}
-    mark_out = {c.name: predict_in_batches(c.predict_proba, marks) for c in classifiers}
-    fitted_on = (f"{described}; negatives: {len(marks)} drawn marks that are no digit ({len(MARKS)} x "
-                 f"{per_mark}, seed {MARKS_SEED})")
-    rule = fit_rule(calib_out, labels, mark_out, MAX_RISK, MAX_NEGATIVE_SURE, fitted_on,
+    symbol_out = {c.name: predict_in_batches(c.predict_proba, symbols) for c in classifiers}
+    fitted_on = (f"{described}; negatives: {len(symbols)} drawn symbols ({len(SYMBOLS)} x {per_symbol}, "
+                 f"seed {SYMBOLS_SEED})")
+    rule = fit_rule(calib_out, labels, symbol_out, MAX_RISK, MAX_NEGATIVE_SURE, fitted_on,
                     {c.name: weights_sha256(c) or "" for c in classifiers})
     write_json(folder / CALIBRATION, {**rule.to_dict(), "created_at": timestamp()})
-    return rule, {"calibration": calib_out, "labels": labels, "marks": mark_out}
+    return rule, {"calibration": calib_out, "labels": labels, "symbols": symbol_out}
 
 
 # --- the command ---------------------------------------------------------------------------------
@@ -418,7 +416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Check sets: {real_note}; {len(letters)} drawn letters ({len(LETTERS)} letters x {LETTERS_PER_LETTER}, "
           f"seed {LETTERS_SEED}).")
     print(f"Thresholds: the smallest with selective error <= {MAX_RISK:.1%} on the calibration digits and at most "
-          f"{MAX_NEGATIVE_SURE:.0%} of the marks called sure. Compare-all: averaged calibrated probabilities, "
+          f"{MAX_NEGATIVE_SURE:.0%} of the symbols called sure. Compare-all: averaged calibrated probabilities, "
           f"and at least {rule.agreement} of {len(names)} models giving the answer (the agreement level that "
           f"covers the most calibration digits).\n")
     print(f"  {'model':<28} {'T':>6} {'ECE before':>11} {'ECE after':>10}  {'own threshold':>13}   (on calibration data)")

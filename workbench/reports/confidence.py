@@ -170,12 +170,12 @@ def confidence_markdown(section: ConfidenceSection, image: str) -> list[str]:
            f"reaches {rule.threshold:.4f} and at least {rule.agreement} of {len(rule.temperatures)} models give "
            f"that digit themselves. Every threshold was chosen as the smallest whose error on the calibration "
            f"digits is at most {rule.max_risk:.1%} and that calls at most {rule.max_negative_sure:.0%} of a set of drawn "
-           f"marks that are no digit and were never trained on (`workbench.data.letters.MARKS`) a sure digit. \"This does not look like a digit\": the top two digits hold less probability "
+           f"symbols a sure digit. \"This does not look like a digit\": the top two digits hold less probability "
            f"than for {1 - NOT_DIGIT_SHARE:.0%} of the calibration digits." +
            (f" Note: {section.compare_all_note}." if section.compare_all_note else ""))
     return ["## Confidence: when the window says \"sure\"",
             how + f" Letters: {section.letters_count:,} drawn letters ({' '.join(LETTERS)}), a check set "
-            f"nothing is trained or fitted on (`workbench.data.letters`). The old rule (top share >= {OLD_RULE_SURE}; compare-all: all "
+            f"nothing is fitted on (`workbench.data.letters`). The old rule (top share >= {OLD_RULE_SURE}; compare-all: all "
             f"agree and all sure) is shown for comparison.",
             confidence_table(section), image]
 
