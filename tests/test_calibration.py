@@ -314,15 +314,21 @@ def test_letters_are_the_ones_asked_for():
     assert "".join(LETTERS) == "ACEFHKMNPRUVWXacefhkmnruvwx"
 
 
-def test_symbols_the_rule_is_fitted_against_are_no_letter_of_the_check_set_and_render():
-    assert not set(SYMBOLS) & set(LETTERS) and len(SYMBOLS) >= 15
-    images, names = symbol_images(2, 5)
-    assert names == [x for x in SYMBOLS for _ in range(2)] and images.shape == (2 * len(SYMBOLS), 28, 28)
-    assert np.array_equal(images, symbol_images(2, 5)[0]) and not np.array_equal(images, symbol_images(2, 6)[0])
+def _check_drawn_set(draw, glyph_names: tuple[str, ...]) -> None:
+    """draw(count, seed) -> (images, names) draws each glyph `count` times, deterministically per seed,
+    every image a real stroke scaled to MNIST's 20-pixel box."""
+    images, names = draw(2, 5)
+    assert names == [x for x in glyph_names for _ in range(2)] and images.shape == (2 * len(glyph_names), 28, 28)
+    assert np.array_equal(images, draw(2, 5)[0]) and not np.array_equal(images, draw(2, 6)[0])
     for name, image in zip(names, images):
         assert (image > 0.5).sum() >= 20, name
         rows, cols = np.nonzero(image > 0.1)
         assert max(np.ptp(rows), np.ptp(cols)) >= 15, name
+
+
+def test_symbols_the_rule_is_fitted_against_are_no_letter_of_the_check_set_and_render():
+    assert not set(SYMBOLS) & set(LETTERS) and len(SYMBOLS) >= 15
+    _check_drawn_set(symbol_images, SYMBOLS)
     # no symbol is drawn with the same strokes as a letter of the check set
     for name, strokes in SYMBOL_GLYPHS.items():
         assert all(strokes != letter for letter in GLYPHS.values()), name
@@ -334,13 +340,7 @@ def test_marks_for_outlier_exposure_are_neither_letters_nor_symbols_and_render()
     assert not set(MARKS) & (set(LETTERS) | set(SYMBOLS)) and len(MARKS) >= 15
     for name, strokes in MARK_GLYPHS.items():
         assert all(strokes != other for other in [*GLYPHS.values(), *SYMBOL_GLYPHS.values()]), name
-    images, names = mark_images(2, 5)
-    assert names == [x for x in MARKS for _ in range(2)] and images.shape == (2 * len(MARKS), 28, 28)
-    assert np.array_equal(images, mark_images(2, 5)[0]) and not np.array_equal(images, mark_images(2, 6)[0])
-    for name, image in zip(names, images):
-        assert (image > 0.5).sum() >= 20, name
-        rows, cols = np.nonzero(image > 0.1)
-        assert max(np.ptp(rows), np.ptp(cols)) >= 15, name
+    _check_drawn_set(mark_images, MARKS)
 
 
 def test_letter_images_are_deterministic_per_seed():
