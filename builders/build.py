@@ -47,7 +47,7 @@ from workbench.reports.plots import save_figure, training_curves
 from workbench.reports.readme_table import results_table
 
 QUICK_TRAIN, QUICK_VALIDATION = 2000, 500
-QUICK_STYLES_DIVISOR = 50      # --quick makes 1/50 of each writing style's digits
+QUICK_STYLES_DIVISOR = 50      # --quick makes 1/50 of each writing style's digits and of the no-digit pool
 STYLES_SEED_OFFSET = 14        # the pool's seed is the build's seed plus this, so it differs from the weights'
 OUTLIERS_SEED_OFFSET = 15      # and the no-digit pool's
 
@@ -138,7 +138,7 @@ def with_outliers(data: Data, count: int, seed: int, quick: bool, progress: bool
     count = max(1, count // QUICK_STYLES_DIVISOR) if quick else count
     started = time.perf_counter()
     if progress:
-        print(f"drawing {count} symbols that are no digit...", flush=True)
+        print(f"drawing {count} marks that are no digit (workbench.data.outliers)...", flush=True)
     images, labels = outlier_pool(count, np.random.default_rng(seed + OUTLIERS_SEED_OFFSET))
     if progress:
         print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
@@ -280,7 +280,7 @@ def main(names: list[str], description: str, argv: list[str] | None = None) -> i
           f"{data.sizes()['test']} test images; "
           f"seed {args.seed})")
     built, failed = [], []
-    styled: dict[tuple, Data] = {}              # one pool per distinct recipe styles: twins share theirs
+    styled: dict[tuple, Data] = {}              # one data set per distinct (styles, outliers): twins share theirs
     for name in args.models:
         recipe = RECIPES[name]
         print(f"\n== {name}: {recipe.description}")

@@ -42,7 +42,8 @@ def test_quick_build_of_every_model_loads_through_the_registry(mnist, tmp_path, 
         assert styles["counts"] == {name: max(1, n // build.QUICK_STYLES_DIVISOR)
                                     for name, n in RECIPES[classifier.name].styles.items()}
         outliers = meta["data"]["outliers"] or {"images": 0}
-        assert outliers["images"] == RECIPES[classifier.name].outliers // build.QUICK_STYLES_DIVISOR
+        count = RECIPES[classifier.name].outliers
+        assert outliers["images"] == (count and max(1, count // build.QUICK_STYLES_DIVISOR))
         assert outliers.get("seed", 3 + build.OUTLIERS_SEED_OFFSET) == 3 + build.OUTLIERS_SEED_OFFSET
         assert meta["seed"] == 3 and meta["data"]["train"] == build.QUICK_TRAIN + styles["images"] + outliers["images"]
         assert styles["images"] == sum(styles["counts"].values()) and styles["seed"] == 3 + build.STYLES_SEED_OFFSET

@@ -90,8 +90,8 @@ def test_a_no_digit_label_asks_for_a_uniform_output_in_both_frameworks():
     softmax = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     sigmoid = 1 / (1 + np.exp(-logits))
     y = np.array([0, NO_CLASS, 9, NO_CLASS, 4, 2])
-    target = np.full((6, 10), 0.1)
-    target[[0, 2, 4, 5], [0, 9, 4, 2]], target[[0, 2, 4, 5]] = 0, 0
+    target = np.full((6, 10), 0.1)             # the NO_CLASS rows; the digit rows are one-hot:
+    target[[0, 2, 4, 5]] = 0
     target[[0, 2, 4, 5], [0, 9, 4, 2]] = 1
     np.testing.assert_allclose(scratch.checks.one_hot(y, 6, 10, np.float64), target)
     np.testing.assert_allclose(tf_models.models.cross_entropy(y, softmax), -(target * np.log(softmax)).sum(axis=1),
@@ -101,6 +101,25 @@ def test_a_no_digit_label_asks_for_a_uniform_output_in_both_frameworks():
     digits = y >= 0
     np.testing.assert_allclose(tf_models.models.cross_entropy(y[digits], softmax[digits]),
                                keras.losses.sparse_categorical_crossentropy(y[digits], softmax[digits]), rtol=1e-5)
+
+
+@pytest.mark.parametrize("bad_y,bad_validation_y,match", [
+    (-2, None, r"y labels must be in 0\.\.9 \(or -1 for none of them\), got values from -2"),
+    (12, None, r"y labels must be in 0\.\.9 .*to 12"),
+    (None, NO_CLASS, r"validation y labels must be in 0\.\.9, got values from -1")])
+def test_fit_refuses_labels_its_losses_would_misread(bad_y, bad_validation_y, match):
+    """Keras's losses would read -2 as a 0 and 12 as no target at all, silently; scratch refuses them too."""
+    x, y = tiny_images(32)
+    y_val = y.copy()
+    if bad_y is not None:
+        y[3] = bad_y
+    if bad_validation_y is not None:
+        y_val[3] = bad_validation_y
+    with pytest.raises(ValueError, match=match):
+        tf_models.fit(mlp_small(), x, y, epochs=1, batch_size=8, validation=(x, y_val), verbose=False)
+    net = scratch.Network([784, 5, 10])
+    with pytest.raises(ValueError, match="validation y|labels must be in"):
+        net.fit(x, y, epochs=1, batch_size=8, validation=(x, y_val), verbose=False)
 
 
 def test_half_sum_squared_error_is_nielsens_cost():

@@ -13,8 +13,9 @@ against (workbench.reports.calibration), so that the letters stay a fair test of
 MARKS are a third set of drawings that are no digit (lambda, a square root, <, a not-equal sign, a
 division sign, a diamond, a house, a sun, a dagger, an hourglass, an envelope, a bow tie, a stick figure,
 a tree, an approximately-equal sign, a cloud): the pool of outlier exposure (workbench.data.outliers).
-They are neither letters nor symbols, so a model trained to doubt them is still checked and fitted on
-drawings it has never seen.
+They are other glyphs than the letters and symbols, so a model trained to doubt them is fitted and checked
+on glyphs it has not seen; some are relatives of them (the not-equal sign of the equals sign, the hourglass
+of the X), so the guard and the check favour such a model somewhat.
 
 Each glyph is a list of pen strokes in glyph coordinates: a 100-unit box, x to the right, y down (as on
 the GUI's canvas, whose strokes are (x, y) pixels, y down). Capitals fill the box; lower-case letters
@@ -114,8 +115,9 @@ def _symbols() -> dict[str, list[Stroke]]:
 
 
 def _marks() -> dict[str, list[Stroke]]:
-    """More drawings that are no digit, for outlier exposure only: never a symbol the "sure" rule is fitted
-    against, never a letter of the check set. None looks like a digit (no circle, no lone stroke)."""
+    """More drawings that are no digit, for outlier exposure only: other glyphs than the symbols the "sure"
+    rule is fitted against and the letters of the check set, though some are their relatives (the
+    not-equal sign of the equals sign, the hourglass of the X). None is a lone circle or a lone stroke."""
     rays = [[(50 + 30 * np.cos(a), 50 + 30 * np.sin(a)), (50 + 50 * np.cos(a), 50 + 50 * np.sin(a))]
             for a in np.radians(np.arange(0, 360, 45))]
     wave = [(x, 30 - 12 * np.sin(x / 100 * 2 * np.pi)) for x in np.linspace(0, 100, 20)]
@@ -166,7 +168,8 @@ def letter_strokes(letter: str, rng: np.random.Generator, canvas: int = CANVAS) 
     Each stroke is an (k, 2) float64 array of (x, y) canvas pixels, y down, as the GUI records them.
     """
     if letter not in _ALL_GLYPHS:
-        raise ValueError(f"no glyph for {letter!r}; letters: {' '.join(LETTERS)}; symbols: {' '.join(SYMBOLS)}")
+        raise ValueError(f"no glyph for {letter!r}; letters: {' '.join(LETTERS)}; symbols: {' '.join(SYMBOLS)}; "
+                         f"marks: {' '.join(MARKS)}")
     return placed_strokes(_ALL_GLYPHS[letter], rng, canvas)
 
 
@@ -237,7 +240,7 @@ def letter_images(count_per_letter: int, rng: np.random.Generator | int = 0,
     unknown = [x for x in letters if x not in _ALL_GLYPHS]
     if unknown:
         raise ValueError(f"no glyph for {', '.join(map(repr, unknown))}; letters: {' '.join(LETTERS)}; "
-                         f"symbols: {' '.join(SYMBOLS)}")
+                         f"symbols: {' '.join(SYMBOLS)}; marks: {' '.join(MARKS)}")
     images = np.empty((len(letters) * count_per_letter, 28, 28), np.float32)
     names: list[str] = []
     for letter in letters:

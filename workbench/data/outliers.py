@@ -4,7 +4,8 @@ A network trained on digits alone answers every drawing with some digit, often c
 square is a sure 0, a hash a sure 4. Shown some drawings that are no digit with the label NO_CLASS,
 whose desired output is uniform (1/10 for every digit; scratch.checks.one_hot), it learns to spread its
 answer on what does not look like a digit, and its confidence starts to mean "this is a digit, and it
-is this one". A recipe's `outliers` says how many to add to its training set (builders.build).
+is this one". A recipe's `outliers` says how many to add to its training set (builders.build). Training
+accuracy counts them as misses (no digit is right for them); validation data must be digits.
 
 The pool is the MARKS of workbench.data.letters (lambda, a square root, <, a not-equal sign, a house, a
 sun, a stick figure, a tree...), in turn, each sample randomly placed, sized, slanted, stretched, jittered
@@ -48,7 +49,7 @@ def outlier_pool(count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.n
 
 # --- looking at it ------------------------------------------------------------------------------
 
-def montage(path: str | Path, rng: np.random.Generator, columns: int = 19, zoom: int = 3) -> Path:
+def montage(path: str | Path, rng: np.random.Generator, columns: int = 16, zoom: int = 3) -> Path:
     """Write a PNG of the three kinds of drawings that are no digit, a row each, as the models see them:
     what outlier exposure trains models to doubt (this pool, the marks), what the "sure" rule is fitted
     against (the symbols) and what it is checked on (the letters). Dark ink on white, on a grey ground; written atomically."""
