@@ -88,6 +88,15 @@ def labels(y, n: int, n_classes: int, name: str = "y") -> np.ndarray:
     return y.astype(np.int64, copy=False)
 
 
+def without_no_class(y: np.ndarray, name: str = "y") -> np.ndarray:
+    """Checked labels y, refused if any is NO_CLASS: validation data chooses the best epoch by accuracy on
+    the classes, where a sample of none of them would count as a miss whatever the network answers."""
+    if (np.asarray(y) == NO_CLASS).any():
+        raise ValueError(f"{name} holds the label {NO_CLASS} (none of the classes): validation data must be "
+                         f"samples of the classes")
+    return y
+
+
 def one_hot(y: np.ndarray, n: int, n_classes: int, dtype: np.dtype) -> np.ndarray:
     """Labels (n,) -> one-hot rows (n, n_classes), the desired output y of the cost.
 

@@ -10,8 +10,8 @@ gradient with respect to z:
 
 (The naive -log(a) gives inf as soon as a rounds to 0 in float32.)
 
-Shapes: z, a, y are (n, classes); y is one-hot (a uniform row for a NO_CLASS label, scratch.checks). Costs are means over the n
-samples of the mini-batch, so gradients are divided by n.
+Shapes: z, a, y are (n, classes); y is one-hot (a uniform row for a NO_CLASS label, scratch.checks).
+Costs are means over the n samples of the mini-batch, so gradients are divided by n.
 """
 
 from __future__ import annotations

@@ -80,9 +80,7 @@ def train(model: Trainable, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_
     optimizer.reset()
     if validation is not None:
         x_val, y_val = model._checked_data(*checks.validation_pair(validation), "validation x", "validation y")
-        if (y_val == checks.NO_CLASS).any():
-            raise ValueError(f"validation y holds the label {checks.NO_CLASS} (no digit): the best epoch is chosen "
-                             f"by accuracy on digits, so validation data must be digits")
+        checks.without_no_class(y_val, "validation y")
     if early_stopping is not None:
         early_stopping = checks.count(early_stopping, "early_stopping")
         if validation is None:

@@ -9,8 +9,9 @@
     0  scratch/                             the NumPy library: imports nothing else of the project
 
 Imports inside functions count too (they are still arrows between layers). tf_models may use the
-framework-neutral helpers that scratch owns (history, files, progress bar, the imagine loop), nothing else
-of scratch: it is a Keras library, not a wrapper of ours.
+framework-neutral helpers that scratch owns (history, files, progress bar, the imagine loop, and the input
+checks, so that both frameworks accept and refuse the same labels), nothing else of scratch: it is a Keras
+library, not a wrapper of ours.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = {"scratch": 0, "tf_models": 1, "workbench.drawing": 1, "workbench.cli": 1, "workbench.data": 2,
           "workbench.models": 3, "workbench.reports": 4, "builders": 5, "gui": 5, "benchmarks": 6}
-NEUTRAL_SCRATCH = {"scratch.history", "scratch.files", "scratch.progress", "scratch.dream"}
+NEUTRAL_SCRATCH = {"scratch.history", "scratch.files", "scratch.progress", "scratch.dream", "scratch.checks"}
 PROJECT = {"scratch", "tf_models", "workbench", "builders", "gui", "benchmarks"}
 
 

@@ -106,7 +106,7 @@ def test_a_no_digit_label_asks_for_a_uniform_output_in_both_frameworks():
 @pytest.mark.parametrize("bad_y,bad_validation_y,match", [
     (-2, None, r"y labels must be in 0\.\.9 \(or -1 for none of them\), got values from -2"),
     (12, None, r"y labels must be in 0\.\.9 .*to 12"),
-    (None, NO_CLASS, r"validation y labels must be in 0\.\.9, got values from -1")])
+    (None, NO_CLASS, r"validation y holds the label -1 \(none of the classes\)")])
 def test_fit_refuses_labels_its_losses_would_misread(bad_y, bad_validation_y, match):
     """Keras's losses would read -2 as a 0 and 12 as no target at all, silently; scratch refuses them too."""
     x, y = tiny_images(32)
@@ -118,7 +118,7 @@ def test_fit_refuses_labels_its_losses_would_misread(bad_y, bad_validation_y, ma
     with pytest.raises(ValueError, match=match):
         tf_models.fit(mlp_small(), x, y, epochs=1, batch_size=8, validation=(x, y_val), verbose=False)
     net = scratch.Network([784, 5, 10])
-    with pytest.raises(ValueError, match="validation y|labels must be in"):
+    with pytest.raises(ValueError, match=match):
         net.fit(x, y, epochs=1, batch_size=8, validation=(x, y_val), verbose=False)
 
 

@@ -18,8 +18,7 @@ import math
 import keras
 from keras import layers, ops
 
-
-NO_CLASS = -1   # scratch.checks.NO_CLASS: the label of a drawing that is no digit
+from scratch.checks import NO_CLASS      # -1: the label of a drawing that is no digit
 
 
 def desired_outputs(y_true, y_pred):

@@ -16,8 +16,8 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
+from scratch.checks import labels, without_no_class
 from scratch.history import COST_GROWTH_LIMIT, PARAMETER_LIMIT, History, TrainingDiverged, TrainingInterrupted
-from tf_models.models import NO_CLASS
 
 Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
@@ -114,18 +114,6 @@ class _Recorder(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def _check_labels(y, n: int, classes: int, name: str, allow_no_class: bool) -> None:
-    """Integer labels (n,) in 0..classes-1, and in training also NO_CLASS (-1, "no digit": a uniform desired
-    output); the losses would otherwise read a wrong label silently (as scratch.checks.labels)."""
-    y = np.asarray(y)
-    if y.ndim != 1 or len(y) != n or y.dtype.kind not in "iu":
-        raise ValueError(f"{name} must be {n} integer labels, got shape {y.shape} and dtype {y.dtype}")
-    low = NO_CLASS if allow_no_class else 0
-    if y.size and (y.min() < low or y.max() >= classes):
-        allowed = f"0..{classes - 1}" + (f" (or {NO_CLASS} for none of them)" if allow_no_class else "")
-        raise ValueError(f"{name} labels must be in {allowed}, got values from {y.min()} to {y.max()}")
-
-
 def fit(model: keras.Model, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int,
         validation: tuple[np.ndarray, np.ndarray] | None = None, decay_rate: float | None = None,
         early_stopping: int | None = None, augment: Augment | None = None, time_budget: float | None = None,
@@ -144,9 +132,11 @@ def fit(model: keras.Model, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_
         raise ValueError(f"epochs and batch_size must be positive, got {epochs} and {batch_size}")
     if early_stopping is not None and validation is None:
         raise ValueError("early_stopping needs validation data: pass validation=(x_val, y_val)")
-    _check_labels(y, len(x), model.output_shape[-1], "y", allow_no_class=True)
+    # Keras's losses would read a wrong label silently (-2 as a 0, 12 as no target): the same checks as scratch
+    classes = model.output_shape[-1]
+    labels(y, len(x), classes, "y")
     if validation is not None:
-        _check_labels(validation[1], len(validation[0]), model.output_shape[-1], "validation y", allow_no_class=False)
+        without_no_class(labels(validation[1], len(validation[0]), classes, "validation y"), "validation y")
     keras.utils.set_random_seed(seed)
     history = History()
     recorder = _Recorder(history, time_budget)

@@ -173,7 +173,8 @@ def letter_strokes(letter: str, rng: np.random.Generator, canvas: int = CANVAS) 
     return placed_strokes(_ALL_GLYPHS[letter], rng, canvas)
 
 
-def placed_strokes(glyph: list[Stroke], rng: np.random.Generator, canvas: int = CANVAS) -> tuple[list[np.ndarray], float]:
+def placed_strokes(glyph: list[Stroke], rng: np.random.Generator,
+                   canvas: int = CANVAS) -> tuple[list[np.ndarray], float]:
     """`glyph` (strokes in its own coordinates, y down) drawn once on a `canvas`-pixel canvas with random
     size, slant, stretch, position, hand jitter and pen width: (strokes, pen width in pixels), as letter_strokes."""
     u = rng.random(6)

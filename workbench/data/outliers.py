@@ -52,7 +52,8 @@ def outlier_pool(count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.n
 def montage(path: str | Path, rng: np.random.Generator, columns: int = 16, zoom: int = 3) -> Path:
     """Write a PNG of the three kinds of drawings that are no digit, a row each, as the models see them:
     what outlier exposure trains models to doubt (this pool, the marks), what the "sure" rule is fitted
-    against (the symbols) and what it is checked on (the letters). Dark ink on white, on a grey ground; written atomically."""
+    against (the symbols) and what it is checked on (the letters). Dark ink on white, on a grey ground;
+    written atomically."""
     from PIL import Image, ImageDraw, ImageFont
 
     from scratch.files import atomic_path
@@ -81,7 +82,7 @@ def montage(path: str | Path, rng: np.random.Generator, columns: int = 16, zoom:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m workbench.data.outliers OUT.png`: the drawings that are no digit, trained on, fitted on and checked on."""
+    """`python -m workbench.data.outliers OUT.png`: drawings that are no digit, trained on, fitted on, checked on."""
     parser = argparse.ArgumentParser(prog="python -m workbench.data.outliers", description=main.__doc__)
     parser.add_argument("out", help="PNG file to write")
     parser.add_argument("--seed", type=int, default=0)
