@@ -63,9 +63,9 @@ WRITING_STYLES_BUT_ONES = {name: count for name, count in WRITING_STYLES.items()
 # Random scribbles as a pool looked like 1s with a long flag (scratch-cnn read 7 more real 1s wrongly).
 
 # The 784-30-10 networks get the pool three times over (40,500 styled digits): with 30 hidden units they read
-# drawn digits better the more of them they see. Chosen on drawn-style validation digits (3,000 MNIST
-# validation digits redrawn by to_drawings, seed 777, and 3,000 in the writing styles, seed 778; never
-# trained on), not on the real drawings. scratch-784-30-10, seed 0, on 2026-12-07:
+# drawn digits better the more of them they see. Chosen on drawn-style validation digits, never trained on
+# (3,000 redrawn by to_drawings and 3,000 in the writing styles: python -m workbench.reports.selection),
+# not on the real drawings. scratch-784-30-10, seed 0, on 2026-12-07:
 #     pool          drawn   styled   MNIST test   (real drawings, measured afterwards)
 #     x1 (before)   94.43%  97.67%   96.46%       92.92%
 #     x3            95.07%  98.17%   96.83%       93.67%

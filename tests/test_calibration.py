@@ -399,3 +399,25 @@ def test_the_registry_does_not_list_calibration_json_as_a_model(tmp_path):
 def test_the_command_stops_with_a_message_when_the_models_folder_is_missing(tmp_path, capsys):
     assert main(["--models-dir", str(tmp_path / "nowhere")]) == 2
     assert "nowhere" in capsys.readouterr().err
+
+
+# --- choosing recipes on drawn-style validation digits (workbench.reports.selection) --------------
+
+def test_selection_sets_are_validation_digits_redrawn_the_same_way_every_time(mnist):
+    from workbench.reports import selection
+    sets = selection.selection_sets(mnist, drawn_count=20, styled_count=40)
+    again = selection.selection_sets(mnist, drawn_count=20, styled_count=40)
+    split = mnist.validation_split()
+    (drawn, drawn_labels), (styled, styled_labels) = sets["drawn"], sets["styled"]
+    assert drawn.shape == (20, 28, 28) and np.array_equal(drawn_labels, split.validation_labels[5000:5020])
+    assert len(styled) == len(styled_labels) >= 10 and set(styled_labels) <= set(range(10))
+    for name in sets:
+        images, labels = sets[name]
+        assert images.dtype == np.float32 and 0 <= images.min() and images.max() <= 1 and images.any(axis=(1, 2)).all()
+        assert np.array_equal(images, again[name][0]) and np.array_equal(labels, again[name][1])
+
+
+def test_selection_cli_names_a_missing_model(tmp_path, capsys):
+    from workbench.reports import selection
+    assert selection.main([str(tmp_path / "nowhere.json")]) == 2
+    assert "nowhere.json" in capsys.readouterr().err
