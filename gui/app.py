@@ -435,7 +435,11 @@ class App:
             for name, classifier in list(self.classifiers.items()):
                 try:
                     outputs = classifier.predict_proba(self.prepared.pixels[None])[0]
-                    self.opinions[name] = opinion(outputs, self._rule_for(name, classifier), name)
+                    rule = self._rule_for(name, classifier)
+                    # One small forward pass more, for the models whose hidden layer compare-all's likeness reads.
+                    features = classifier.last_hidden(self.prepared.pixels[None])[0] \
+                        if rule is not None and name in rule.needs_features else None
+                    self.opinions[name] = opinion(outputs, rule, name, features)
                 except Exception as e:     # one broken model must not take the others down
                     self.board.failed(name, f"{name}: failed to predict: {e}")
                     self._refresh_chooser()

@@ -27,6 +27,7 @@ class Opinion:
     confidence: float     # its calibrated probability, or (uncalibrated) its share of the outputs
     outputs: np.ndarray   # (10,) the raw output activations, as the bars show them
     reading: Reading | None = None   # what the fitted rule says; None if the model is not calibrated
+    features: np.ndarray | None = None   # (units,) its last hidden layer, when compare-all's likeness reads it
 
     @property
     def sure(self) -> bool:
@@ -37,8 +38,10 @@ class Opinion:
         return self.reading is not None
 
 
-def opinion(outputs: np.ndarray, rule: SureRule | None = None, name: str | None = None) -> Opinion:
-    """Read a model's (10,) output activations, with `rule`'s calibration of model `name` if given.
+def opinion(outputs: np.ndarray, rule: SureRule | None = None, name: str | None = None,
+            features: np.ndarray | None = None) -> Opinion:
+    """Read a model's (10,) output activations, with `rule`'s calibration of model `name` if given;
+    `features`: its (units,) last hidden layer, kept for compare-all when the rule's likeness reads it.
 
     Uncalibrated, confidence is the top output's share of the total (sigmoid outputs need not sum to 1;
     for softmax models that is the probability). A rule that cannot read this model (it has no
@@ -48,7 +51,8 @@ def opinion(outputs: np.ndarray, rule: SureRule | None = None, name: str | None 
         raise ValueError(f"expected 10 finite outputs, got shape {outputs.shape}")
     if rule is not None and name is not None and name in rule.temperatures and name in rule.single_thresholds:
         reading = rule.read_single(name, outputs.clip(min=0))
-        return Opinion(reading.digit, reading.confidence, outputs.astype(np.float32), reading)
+        kept = None if features is None else np.asarray(features, np.float32).reshape(-1)
+        return Opinion(reading.digit, reading.confidence, outputs.astype(np.float32), reading, kept)
     total = float(outputs.clip(min=0).sum())
     digit = int(outputs.argmax())
     confidence = float(outputs[digit]) / total if total > 0 else 0.0
@@ -89,7 +93,8 @@ def agreement(opinions: Mapping[str, Opinion], rule: SureRule | None = None) -> 
     unsure = frozenset(name for name, view in opinions.items() if not view.sure)
     n = len(opinions)
     if rule is not None and rule_applies(rule, opinions):
-        reading = rule.read_combined({name: view.outputs.clip(min=0) for name, view in opinions.items()})
+        reading = rule.read_combined({name: view.outputs.clip(min=0) for name, view in opinions.items()},
+                                     {name: opinions[name].features for name in rule.needs_features})
         answer = reading.digit
         disagreeing = frozenset(name for name, view in opinions.items() if view.digit != answer)
         said = f"{votes[answer]} of {n} models say {answer}"
@@ -99,6 +104,9 @@ def agreement(opinions: Mapping[str, Opinion], rule: SureRule | None = None) -> 
             message = f"Sure: {answer}. {detail}"
         elif reading.kind == "unsure":
             message = f"Unsure: {reading.digit} or {reading.runner_up}? {detail}"
+        elif rule.needs_features:
+            message = (f"This does not look like a digit: inside {' and '.join(rule.needs_features)} it lies far "
+                       f"from every digit they were calibrated on. {detail}")
         else:
             message = f"This does not look like a digit. {detail}"
         return Agreement(answer, disagreeing, unsure, message, reading.sure)
@@ -117,6 +125,8 @@ def agreement(opinions: Mapping[str, Opinion], rule: SureRule | None = None) -> 
 
 
 def rule_applies(rule: SureRule, opinions: Mapping[str, Opinion]) -> bool:
-    """The compare-all rule was fitted for one set of models: it applies when exactly those answer and
-    every one of them is read with the rule's calibration (so none was rebuilt since)."""
-    return all(view.calibrated for view in opinions.values()) and rule.applies_to(set(opinions))
+    """The compare-all rule was fitted for one set of models: it applies when exactly those answer, every
+    one of them is read with the rule's calibration (so none was rebuilt since), and the hidden layers its
+    likeness reads came with their opinions."""
+    return all(view.calibrated for view in opinions.values()) and rule.applies_to(set(opinions)) and \
+        all(opinions[name].features is not None for name in rule.needs_features)

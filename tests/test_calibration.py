@@ -15,10 +15,12 @@ from workbench.data.letters import (GLYPHS, LETTERS, MARK_GLYPHS, MARKS, SYMBOL_
                                    letter_strokes, mark_images, symbol_images)
 from workbench.drawing.preprocess import prepare, render_strokes
 from workbench.models.registry import CALIBRATION, available_models
-from workbench.models.confidence import NOT_A_DIGIT, SURE, UNSURE, SureRule, calibrate, load_rule
+from workbench.models.confidence import (MAX_FILE_BYTES, NOT_A_DIGIT, SURE, UNSURE, DigitLikeness, SureRule, calibrate,
+                                         load_rule, weighted_vote)
 from workbench.reports.calibration import (choose_guarded_threshold, choose_threshold, expected_calibration_error,
-                                           fit_rule, fit_temperature, main, negative_log_likelihood,
-                                           risk_at_coverage, risk_coverage, old_combined, old_single)
+                                           fit_likeness, fit_rule, fit_temperature, fit_vote_weights, main,
+                                           negative_log_likelihood, risk_at_coverage, risk_coverage, old_combined,
+                                           old_single)
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -154,6 +156,145 @@ def test_fit_rule_with_negatives_keeps_both_limits_and_chooses_an_agreement_leve
     assert (rule.combined_kinds({"a": flat, "b": flat}) == NOT_A_DIGIT).mean() > 0.9
 
 
+# --- the weighted vote and the digit-likeness ----------------------------------------------------
+
+def test_fitted_votes_favour_the_model_that_predicts_the_labels_and_drop_one_that_adds_nothing():
+    p, labels = synthetic(n=4000, true_t=1.0, seed=21)          # calibrated and informative
+    noise = softmax(np.random.default_rng(22).normal(0, 1.0, (4000, 10)))     # knows nothing
+    worse, _ = synthetic(n=4000, true_t=1.0, seed=21)
+    worse = 0.5 * worse + 0.05                                    # the same answers, half as sure
+    votes = fit_vote_weights({"good": p, "noise": noise, "worse": worse}, labels)
+    assert sum(votes.values()) == pytest.approx(1.0)
+    assert votes["noise"] == 0.0 and votes["good"] > votes["worse"]
+    # the votes are the likelihood's optimum: a small step towards any other mix is no better
+    def log_likelihood(w):
+        pool = sum(w[k] * {"good": p, "noise": noise, "worse": worse}[k] for k in w)
+        return np.log(pool[np.arange(len(labels)), labels]).mean()
+    unpruned = fit_vote_weights({"good": p, "worse": worse}, labels, min_vote=0.0)
+    for shift in (-0.05, 0.05):
+        other = {"good": min(max(unpruned["good"] + shift, 0), 1)}
+        other["worse"] = 1 - other["good"]
+        assert log_likelihood(unpruned) >= log_likelihood(other) - 1e-9
+
+
+def test_the_weighted_vote_pools_only_the_voters_and_counts_their_agreement():
+    a = np.array([[0.9, 0.1] + [0.0] * 8])
+    b = np.array([[0.2, 0.8] + [0.0] * 8])
+    c = np.array([[0.0, 1.0] + [0.0] * 8])
+    digit, confidence, agreeing, pooled = weighted_vote({"a": a, "b": b, "c": c}, {"a": 0.75, "b": 0.25, "c": 0.0})
+    assert pooled[0, :2] == pytest.approx([0.725, 0.275]) and digit[0] == 0 and confidence[0] == pytest.approx(0.725)
+    assert agreeing[0] == 1                    # a says 0, b says 1; c has no vote
+
+
+def test_digit_likeness_is_a_mahalanobis_distance_to_the_nearest_digit():
+    rng = np.random.default_rng(3)
+    means, covariance = rng.normal(0, 5, (10, 4)), np.diag([1.0, 2.0, 0.5, 3.0])
+    likeness = DigitLikeness(means, np.linalg.inv(covariance), 2.0, 4.0)
+    x = rng.normal(0, 5, (6, 4))
+    brute = [min(float((row - m) @ np.linalg.inv(covariance) @ (row - m)) for m in means) for row in x]
+    assert likeness.distance(x) == pytest.approx(brute)
+    assert likeness.score(x) == pytest.approx((2.0 - np.array(brute)) / 4.0)
+    assert likeness.score(means[3:4])[0] == pytest.approx(0.5)     # at a digit's mean: distance 0
+    again = DigitLikeness.from_dict(json.loads(json.dumps(likeness.to_dict())))
+    assert again.score(x) == pytest.approx(likeness.score(x))
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(means=np.zeros((9, 4))), "likeness means must have shape 10 x units"),
+    (dict(precision=np.eye(3)), "likeness precision must have shape 4 x 4"),
+    (dict(means=np.full((10, 4), np.nan)), "NaN"),
+    (dict(scale=0.0), "scale must be positive"),
+    (dict(centre="x"), "centre must be a finite number"),
+    (dict(means=np.zeros((10, 5000))), "units from 1 to"),
+])
+def test_a_broken_likeness_is_refused_clearly(change, message):
+    fields = dict(means=np.zeros((10, 4)), precision=np.eye(4), centre=1.0, scale=1.0, **{})
+    fields.update(change)
+    with pytest.raises(ValueError, match=message):
+        DigitLikeness(**fields)
+    with pytest.raises(ValueError, match="shape \\(n, 4\\)"):
+        DigitLikeness(np.zeros((10, 4)), np.eye(4), 1.0, 1.0).distance(np.zeros((2, 3)))
+
+
+def clusters(n: int, seed: int, units: int = 6) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features (n, units), labels (n,), outputs (n, 10)): each digit a tight cluster of hidden activations,
+    its outputs sure of the digit."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, n)
+    centres = np.random.default_rng(0).normal(0, 4, (10, units))
+    features = centres[labels] + rng.normal(0, 0.5, (n, units))
+    outputs = np.full((n, 10), 0.002)
+    outputs[np.arange(n), labels] = 0.982
+    return features, labels, outputs
+
+
+def test_fit_likeness_centres_the_calibration_digits_and_ranks_far_drawings_low():
+    features, labels, _ = clusters(3000, seed=1)
+    likeness = fit_likeness(features, labels)
+    scores = likeness.score(features)
+    assert np.median(scores) == pytest.approx(0.0, abs=1e-9) and np.std(scores) == pytest.approx(1.0)
+    assert likeness.means[4] == pytest.approx(features[labels == 4].mean(axis=0))
+    far = np.random.default_rng(2).normal(0, 4, (200, 6)) + 12.0     # activations no digit gives
+    assert likeness.score(far).max() < np.quantile(scores, 0.01)
+    with pytest.raises(ValueError, match="every digit; none of \\[9\\]"):
+        fit_likeness(features[labels != 9], labels[labels != 9])
+
+
+def test_the_likeness_refuses_what_the_output_layer_is_sure_of_but_no_digit_looks_like():
+    """Letters are sure digits to the output layer; their hidden activations give them away."""
+    features, labels, outputs = clusters(3000, seed=4)
+    # negatives as the guard sees them: sure outputs, activations away from every digit
+    rng = np.random.default_rng(5)
+    negative_out = outputs[rng.integers(0, 3000, 400)]
+    negative_features = rng.normal(0, 4, (400, 6)) + 10.0
+    fits = {}
+    for with_features in (False, True):
+        extra = dict(features={"a": features, "b": features}, negative_features={"a": negative_features,
+                                                                                 "b": negative_features}) \
+            if with_features else {}
+        fits[with_features] = fit_rule({"a": outputs, "b": outputs}, labels, {"a": negative_out, "b": negative_out},
+                                       max_risk=0.01, max_negative_sure=0.05, **extra)
+    blind, seeing = fits[False], fits[True]
+    assert not blind.likeness and seeing.needs_features == ["a", "b"]
+    assert blind.combined({"a": outputs, "b": outputs})[2].mean() == 0    # the guard left it nothing to call sure
+    digits = seeing.combined({"a": outputs, "b": outputs}, {"a": features, "b": features})[2]
+    negatives = seeing.combined({"a": negative_out, "b": negative_out}, {"a": negative_features,
+                                                                         "b": negative_features})[2]
+    assert digits.mean() > 0.9 and negatives.mean() <= 0.05
+    kinds = seeing.combined_kinds({"a": negative_out, "b": negative_out}, {"a": negative_features,
+                                                                           "b": negative_features})
+    assert (kinds == NOT_A_DIGIT).mean() > 0.9
+    with pytest.raises(ValueError, match="needs the last hidden layer of a, b"):
+        seeing.combined({"a": outputs, "b": outputs})
+    with pytest.raises(ValueError, match="negative_features"):
+        fit_rule({"a": outputs}, labels, {"a": negative_out}, features={"a": features})
+    again = SureRule.from_dict(json.loads(json.dumps(seeing.to_dict())))
+    assert np.array_equal(again.combined({"a": outputs, "b": outputs}, {"a": features, "b": features})[2], digits)
+
+
+def test_a_rule_without_votes_gives_every_model_an_equal_one_and_bad_votes_are_refused():
+    old = SureRule({"a": 1.0, "b": 1.0}, 0.9).to_dict()
+    del old["weights"], old["likeness"], old["likeness_threshold"], old["not_digit_likeness"]
+    rule = SureRule.from_dict(old)                          # a calibration.json from before the vote
+    assert rule.weights == {"a": 0.5, "b": 0.5} and rule.voters == ["a", "b"] and not rule.needs_features
+    p, _ = synthetic(n=50, seed=8)
+    q, _ = synthetic(n=50, seed=9)
+    _, confidence, _ = rule.combined({"a": p, "b": q})
+    assert confidence == pytest.approx(((calibrate(p, 1.0) + calibrate(q, 1.0)) / 2).max(axis=1))
+    for weights, message in (({"a": 1.0}, "exactly the models"), ({"a": -1.0, "b": 2.0}, "non-negative"),
+                             ({"a": 0.0, "b": 0.0}, "not all 0")):
+        with pytest.raises(ValueError, match=message):
+            SureRule({"a": 1.0, "b": 1.0}, 0.9, weights=weights)
+    with pytest.raises(ValueError, match="from 1 to 1 \\(the voting models\\)"):
+        SureRule({"a": 1.0, "b": 1.0}, 0.9, agreement=2, weights={"a": 1.0, "b": 0.0})
+    likeness = DigitLikeness(np.zeros((10, 2)), np.eye(2), 1.0, 1.0)
+    with pytest.raises(ValueError, match="exactly the voting models \\(a\\)"):
+        SureRule({"a": 1.0, "b": 1.0}, 0.9, weights={"a": 1.0, "b": 0.0}, likeness={"b": likeness},
+                 likeness_threshold=0.0, not_digit_likeness=-1.0)
+    with pytest.raises(ValueError, match="likeness_threshold must be a finite number"):
+        SureRule({"a": 1.0}, 0.9, likeness={"a": likeness}, not_digit_likeness=-1.0)
+
+
 def test_readings_say_sure_unsure_or_not_a_digit():
     rule = SureRule({"a": 1.0, "b": 1.0}, 0.9, {"a": 0.9, "b": 0.9}, agreement=2,
                     not_digit_below={"a": 0.5, "b": 0.5, "": 0.5})
@@ -217,7 +358,7 @@ def test_load_rule_refuses_what_is_not_a_calibration_file(tmp_path):
     rule, why = load_rule(deep)
     assert rule is None and "deep.json" in why
     big = tmp_path / "big.json"
-    big.write_text(" " * 2_000_000)
+    big.write_text(" " * (MAX_FILE_BYTES + 1))
     assert "too big" in load_rule(big)[1]
 
 

@@ -23,6 +23,7 @@ from PIL import Image
 
 from gui_helpers import pump
 from workbench.drawing.preprocess import render_strokes, to_mnist
+from workbench.models.confidence import DigitLikeness
 from workbench.models.registry import available_models, load_model
 
 pytestmark = pytest.mark.gui
@@ -246,6 +247,9 @@ def test_broken_and_missing_models_are_reported_and_the_rest_work(display, tmp_p
         root.destroy()
 
 
+ANY_LIKENESS = DigitLikeness(np.zeros((10, 100)), np.eye(100), 0.0, 1.0)   # scratch-cnn's last hidden layer: 100 units
+
+
 def _calibrated_folder(tmp_path: Path, name: str, **rule_fields) -> Path:
     """Two shipped scratch models and a calibration.json written by hand for them."""
     from scratch.files import json_text
@@ -274,6 +278,15 @@ def _calibrated_folder(tmp_path: Path, name: str, **rule_fields) -> Path:
      "this does not look like a digit", "This does not look like a digit."),
     ("stale", dict(models={"scratch-784-30-10": "0" * 64, "scratch-cnn": "0" * 64}),
      "not calibrated", "Not calibrated for this set of models"),
+    # compare-all's vote given to scratch-cnn alone, with a likeness test on its hidden layer: the window must
+    # compute that layer for the drawing, or the rule would not apply at all
+    ("looks-like-a-digit", dict(weights={"scratch-784-30-10": 0.0, "scratch-cnn": 1.0},
+                                likeness={"scratch-cnn": ANY_LIKENESS}, likeness_threshold=-1e12,
+                                not_digit_likeness=-1e12), "says 7: sure", "Sure: 7."),
+    ("looks-like-nothing", dict(weights={"scratch-784-30-10": 0.0, "scratch-cnn": 1.0},
+                                likeness={"scratch-cnn": ANY_LIKENESS}, likeness_threshold=1e12,
+                                not_digit_likeness=1e12),
+     "says 7: sure", "This does not look like a digit: inside scratch-cnn"),
 ])
 def test_the_window_says_what_calibration_json_says(display, tmp_path, case, fields, single, compare):
     """The fitted rule in calibration.json, not a constant in the GUI, decides "sure": change the file and
@@ -288,7 +301,8 @@ def test_the_window_says_what_calibration_json_says(display, tmp_path, case, fie
             assert "Not calibrated (rebuilt or new since calibration.json)" in app.status.get()
         else:
             assert all(view.calibrated for view in app.opinions.values())
-        assert app.shown_digit == (7 if case in ("always-sure", "stale") else None)
+        assert app.shown_digit == (7 if case in ("always-sure", "stale", "looks-like-a-digit", "looks-like-nothing")
+                                   else None)       # the chosen model's own answer
     finally:
         root.destroy()
 

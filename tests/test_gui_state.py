@@ -10,7 +10,7 @@ import pytest
 
 from gui.model_state import LOADING, READY, UNAVAILABLE, ModelBoard
 from gui.verdict import agreement, opinion, rule_applies, single_verdict
-from workbench.models.confidence import OLD_RULE_SURE as UNSURE_BELOW, SureRule
+from workbench.models.confidence import DigitLikeness, OLD_RULE_SURE as UNSURE_BELOW, SureRule
 from workbench.models.registry import ModelInfo
 
 
@@ -118,6 +118,26 @@ def test_compare_all_uses_the_rule_when_it_covers_exactly_these_models():
     assert "Not calibrated for this set of models" in agreement(extra, RULE).message
     uncalibrated = {"a": sure["a"], "b": opinion(outputs_for(3, 0.999))}
     assert not rule_applies(RULE, uncalibrated)
+
+
+def test_compare_all_with_a_likeness_reads_the_voters_hidden_layers():
+    """The rule's vote goes to "a" alone, and "a"'s hidden layer must look like a digit for "sure"."""
+    likeness = DigitLikeness(np.zeros((10, 3)), np.eye(3), 1.0, 1.0)        # score = 1 - |features|^2
+    rule = SureRule({"a": 1.0, "b": 1.0}, 0.9, {"a": 0.9, "b": 0.9}, weights={"a": 1.0, "b": 0.0},
+                    likeness={"a": likeness}, likeness_threshold=0.0, not_digit_likeness=-3.0)
+    near, middle, far = np.array([0.1, 0.0, 0.0]), np.array([1.5, 0.0, 0.0]), np.array([3.0, 0.0, 0.0])
+    b_says_8 = opinion(outputs_for(8, 0.999), rule, "b")
+    for features, kind in ((near, "Sure: 3."), (middle, "Unsure: 3 or"), (far, "This does not look like a digit")):
+        views = {"a": opinion(outputs_for(3, 0.999), rule, "a", features), "b": b_says_8}
+        assert rule_applies(rule, views)
+        verdict = agreement(views, rule)
+        expected = rule.read_combined({n: v.outputs for n, v in views.items()}, {"a": features})
+        assert verdict.message.startswith(kind) and verdict.sure == expected.sure
+        assert verdict.majority == 3              # b's 8 has no vote
+    # without the hidden layer the rule cannot be applied: the old rule, and the window says so
+    blind = {"a": opinion(outputs_for(3, 0.999), rule, "a"), "b": b_says_8}
+    assert not rule_applies(rule, blind)
+    assert "Not calibrated for this set of models" in agreement(blind, rule).message
 
 
 def test_no_opinions():

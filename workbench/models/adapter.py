@@ -155,6 +155,14 @@ class Classifier:
         with self._lock:
             return self.adapter.hidden_activations(self.model, images)
 
+    def last_hidden(self, images: np.ndarray) -> np.ndarray:
+        """(n, units): the last hidden layer's activations for a batch of images, flattened. What a model
+        "sees" just before it answers; the sure rule's digit-likeness measures how typical they are."""
+        layers = self.hidden_activations(images)
+        if not layers:
+            raise ValueError(f"{self.name} has no hidden layer")
+        return np.asarray(layers[-1][1], np.float32).reshape(len(layers[-1][1]), -1)
+
     def first_layer_weights(self) -> np.ndarray | None:
         """(784, units) incoming weights of the first dense layer (None for a CNN)."""
         return self.adapter.first_layer_weights(self.model)

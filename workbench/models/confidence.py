@@ -10,12 +10,16 @@ they are first normalised by their sum (each output's share, as the window shows
 A `SureRule` holds what was fitted on calibration data (workbench.reports.calibration, which writes
 calibration.json beside the models):
 - each model's temperature and its own "sure" threshold on its calibrated top probability;
-- for compare-all: the models' calibrated probabilities are averaged; the answer is the average's top
-  digit, and it is "sure" when the average's top probability reaches `threshold` AND at least
-  `agreement` models give that digit themselves;
-- "not a digit": when the top two digits together hold less probability than they do for all but
-  a small share of the calibration digits (`not_digit_below`, per model and combined), no digit is
-  a plausible reading.
+- for compare-all, a weighted vote: the models' calibrated probabilities are pooled with `weights`
+  (fitted on the calibration data: the weights that best predict its labels, so a model that reads
+  drawn digits better counts more, and one that adds nothing counts nothing); the answer is the pool's
+  top digit, and it is "sure" when the pool's top probability reaches `threshold`, at least `agreement`
+  of the voting models give that digit themselves, AND the drawing looks like a digit to the voters
+  (`DigitLikeness` of their last hidden layers, at least `likeness_threshold`). The output layer alone
+  cannot tell a letter from a digit: an "a" is a sure 0 to every model. Their hidden layers can;
+- "not a digit": for compare-all, when the drawing is less digit-like than all but a small share of the
+  calibration digits (`not_digit_likeness`); for one model, when its top two digits together hold less
+  probability than they do for all but a small share of the calibration digits (`not_digit_below`).
 - which model files it was fitted for (their weights' SHA-256): a model rebuilt since then is not
   calibrated, and the window says so instead of trusting stale numbers.
 """
@@ -37,7 +41,8 @@ FLOOR = 1e-30       # probabilities are clipped here before the log (float32 sof
 SURE, UNSURE, NOT_A_DIGIT = "sure", "unsure", "not a digit"
 T_LIMITS = (0.01, 100.0)     # temperatures a rule may hold: beyond them softmax(log p / T) under- or overflows
 OLD_RULE_SURE = 0.6          # the old, hand-set rule: sure when the top output's share reaches this
-MAX_FILE_BYTES = 1_000_000   # a calibration.json is a few kB; anything this big is not one
+MAX_FILE_BYTES = 8_000_000   # a calibration.json is a few hundred kB; anything this big is not one
+MAX_UNITS = 1024             # the widest hidden layer whose digit-likeness a calibration file may hold
 
 
 # --- checking inputs -----------------------------------------------------------------------------
@@ -98,6 +103,84 @@ def calibrate(probabilities: object, T: float) -> np.ndarray:
     return softmax(log_probabilities(probabilities) / check_temperature(T))
 
 
+def _matrix(value: object, shape: tuple[int | None, int | None], what: str) -> np.ndarray:
+    """A finite float64 array of `shape` (None: any length, at most MAX_UNITS); ValueError saying what is wrong."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be an array of numbers") from None
+    if array.ndim != len(shape) or any(want is not None and got != want for got, want in zip(array.shape, shape)) \
+            or any(got > MAX_UNITS or got == 0 for got in array.shape):
+        wanted = " x ".join("units" if want is None else str(want) for want in shape)
+        raise ValueError(f"{what} must have shape {wanted} (units from 1 to {MAX_UNITS}), got {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{what} contain NaN or infinite values")
+    return array
+
+
+@dataclass(frozen=True)
+class DigitLikeness:
+    """How much a drawing looks like a digit to one model: how close the activations of its last hidden
+    layer lie to those of the calibration digits.
+
+    Each digit's activations are modelled as a Gaussian around that digit's mean, all digits sharing one
+    covariance (Lee et al., 2018, "A simple unified framework for detecting out-of-distribution samples").
+    The squared Mahalanobis distance to the nearest digit's mean says how far a drawing lies from every
+    digit the model knows. The score is that distance standardised on the calibration digits, with its sign
+    turned so that higher is more digit-like: 0 is their median distance, -1 one standard deviation further.
+    """
+
+    means: np.ndarray       # (10, units): each digit's mean activations on the calibration digits
+    precision: np.ndarray   # (units, units): the inverse of the shared (shrunk) covariance
+    centre: float           # the calibration digits' median distance
+    scale: float            # the standard deviation of their distances
+
+    def __post_init__(self) -> None:
+        means = _matrix(self.means, (10, None), "likeness means")
+        units = means.shape[1]
+        precision = _matrix(self.precision, (units, units), "likeness precision")
+        for what, value in (("centre", self.centre), ("scale", self.scale)):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                    or not math.isfinite(float(value)):
+                raise ValueError(f"likeness {what} must be a finite number, got {value!r}")
+        if float(self.scale) <= 0:
+            raise ValueError(f"likeness scale must be positive, got {self.scale!r}")
+        for name, value in (("means", means), ("precision", precision), ("centre", float(self.centre)),
+                            ("scale", float(self.scale))):
+            object.__setattr__(self, name, value)
+
+    @property
+    def units(self) -> int:
+        return self.means.shape[1]
+
+    def distance(self, features: object) -> np.ndarray:
+        """(n,) squared Mahalanobis distance of (n, units) activations to the nearest digit's mean."""
+        x = np.asarray(features, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != self.units:
+            raise ValueError(f"features must have shape (n, {self.units}), got {x.shape}")
+        if not np.isfinite(x).all():
+            raise ValueError("features contain NaN or infinite values")
+        nearest = np.full(len(x), np.inf)
+        for mean in self.means:                    # one digit at a time: (n, units) at most in memory
+            difference = x - mean
+            nearest = np.minimum(nearest, np.einsum("ij,ij->i", difference @ self.precision, difference))
+        return nearest
+
+    def score(self, features: object) -> np.ndarray:
+        """(n,) digit-likeness: (centre - distance) / scale; 0 for a typical calibration digit."""
+        return (self.centre - self.distance(features)) / self.scale
+
+    def to_dict(self) -> dict:
+        return {"means": self.means.tolist(), "precision": self.precision.tolist(), "centre": self.centre,
+                "scale": self.scale}
+
+    @classmethod
+    def from_dict(cls, document: object) -> DigitLikeness:
+        if not isinstance(document, Mapping):
+            raise ValueError("a likeness must be an object with means, precision, centre and scale")
+        return cls(document.get("means"), document.get("precision"), document.get("centre"), document.get("scale"))
+
+
 def top_two_mass(p: np.ndarray) -> np.ndarray:
     """(n,) the probability held by the two likeliest digits of each row of (n, 10) probabilities."""
     top = np.sort(p, axis=1)
@@ -141,6 +224,10 @@ class SureRule:
     max_risk: float = 0.005            # what the thresholds allow: error among digits called sure...
     max_negative_sure: float = 0.05    # ...and share of non-digit drawings called a sure digit
     fitted_on: str = ""
+    weights: dict[str, float] = field(default_factory=dict)     # compare-all: each model's vote (default equal)
+    likeness: dict[str, DigitLikeness] = field(default_factory=dict)   # per voting model; {}: no likeness test
+    likeness_threshold: float | None = None     # compare-all is sure only at or above this likeness...
+    not_digit_likeness: float | None = None     # ...and says "not a digit" below this one
 
     def __post_init__(self) -> None:
         if not isinstance(self.temperatures, Mapping) or not self.temperatures:
@@ -156,10 +243,24 @@ class SureRule:
                                   for k, v in dict(self.single_thresholds).items()}
         self.not_digit_below = {str(k): _fraction_like(v, f"not_digit_below of {k or 'compare-all'}")
                                 for k, v in dict(self.not_digit_below).items()}
+        self.weights = _vote_weights(self.weights, self.temperatures)
         if isinstance(self.agreement, bool) or not isinstance(self.agreement, (int, np.integer)) \
-                or not 1 <= self.agreement <= len(self.temperatures):
-            raise ValueError(f"agreement must be a whole number from 1 to {len(self.temperatures)} (the models), "
+                or not 1 <= self.agreement <= len(self.voters):
+            raise ValueError(f"agreement must be a whole number from 1 to {len(self.voters)} (the voting models), "
                              f"got {self.agreement!r}")
+        if not isinstance(self.likeness, Mapping) or \
+                not all(isinstance(v, DigitLikeness) for v in self.likeness.values()):
+            raise ValueError("likeness must map model names to DigitLikeness")
+        self.likeness = {str(k): v for k, v in self.likeness.items()}
+        if self.likeness and set(self.likeness) != set(self.voters):
+            raise ValueError(f"likeness must be given for exactly the voting models ({', '.join(self.voters)}), "
+                             f"got {', '.join(self.likeness) or 'none'}")
+        for what in ("likeness_threshold", "not_digit_likeness"):
+            value = getattr(self, what)
+            if self.likeness and (isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
+                                  or not math.isfinite(float(value))):
+                raise ValueError(f"{what} must be a finite number when the rule has a likeness, got {value!r}")
+            setattr(self, what, float(value) if self.likeness else None)
         self.agreement = int(self.agreement)
         if not isinstance(self.models, Mapping) or not all(isinstance(v, str) for v in self.models.values()):
             raise ValueError("models must map model names to the SHA-256 of their weights")
@@ -174,18 +275,53 @@ class SureRule:
 
     # --- arrays: what calibration and the report use ----------------------------------------
 
-    def combined(self, outputs: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(digit (n,), confidence (n,), sure (n,)) of compare-all from {model: (n, 10) outputs}.
-        Every model of the rule must be there (others are ignored)."""
-        calibrated = self._calibrated(outputs)
-        digit, confidence, agreeing = average_and_agreement(calibrated)
-        return digit, confidence, (confidence >= self.threshold) & (agreeing >= self.agreement)
+    @property
+    def voters(self) -> list[str]:
+        """The models whose calibrated probabilities compare-all pools (weight above 0)."""
+        return [name for name, weight in self.weights.items() if weight > 0]
 
-    def combined_kinds(self, outputs: Mapping[str, np.ndarray]) -> np.ndarray:
+    @property
+    def needs_features(self) -> list[str]:
+        """The models whose last hidden layer (Classifier.last_hidden) compare-all needs, for the likeness."""
+        return list(self.likeness)
+
+    def combined(self, outputs: Mapping[str, np.ndarray], features: Mapping[str, np.ndarray] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(digit (n,), confidence (n,), sure (n,)) of compare-all from {model: (n, 10) outputs} and, if the
+        rule has a likeness, {model: (n, units) last hidden activations} of `needs_features`.
+        Every model of the rule must be there (others are ignored). Confidence: the pool's top probability."""
+        digit, confidence, sure, _, _ = self._combined(outputs, features)
+        return digit, confidence, sure
+
+    def combined_kinds(self, outputs: Mapping[str, np.ndarray],
+                       features: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
         """(n,) SURE, UNSURE or NOT_A_DIGIT for compare-all."""
-        average = np.mean(list(self._calibrated(outputs).values()), axis=0)
-        _, _, sure = self.combined(outputs)
-        return _kinds(sure, top_two_mass(average), self.not_digit_below.get("", 0.0))
+        _, _, sure, pooled, likeness = self._combined(outputs, features)
+        if likeness is not None:
+            return np.where(sure, SURE, np.where(likeness < self.not_digit_likeness, NOT_A_DIGIT, UNSURE))
+        return _kinds(sure, top_two_mass(pooled), self.not_digit_below.get("", 0.0))
+
+    def digit_likeness(self, features: Mapping[str, np.ndarray] | None) -> np.ndarray:
+        """(n,) how much each drawing looks like a digit to the voters: their likeness scores, weighted by
+        their votes, from {model: (n, units) last hidden activations}."""
+        missing = [name for name in self.likeness if features is None or name not in features]
+        if missing:
+            raise ValueError(f"compare-all needs the last hidden layer of {', '.join(missing)} "
+                             f"(Classifier.last_hidden) to tell whether a drawing looks like a digit")
+        total = sum(self.weights[name] for name in self.likeness)
+        return sum(self.weights[name] * part.score(features[name]) for name, part in self.likeness.items()) / total
+
+    def _combined(self, outputs: Mapping[str, np.ndarray], features: Mapping[str, np.ndarray] | None):
+        """(digit, confidence, sure, pooled (n, 10), likeness (n,) or None): compare-all, step by step."""
+        digit, confidence, agreeing, pooled = weighted_vote(self._calibrated(outputs), self.weights)
+        sure = (confidence >= self.threshold) & (agreeing >= self.agreement)
+        likeness = None
+        if self.likeness:
+            likeness = self.digit_likeness(features)
+            if likeness.shape != sure.shape:
+                raise ValueError(f"features must have one row per drawing ({len(sure)}), got {len(likeness)}")
+            sure &= likeness >= self.likeness_threshold
+        return digit, confidence, sure, pooled, likeness
 
     def single(self, name: str, outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(digit, confidence, sure) of one model alone, with its own threshold."""
@@ -214,11 +350,15 @@ class SureRule:
         p = calibrate(outputs, self.temperatures[name])[0]
         return _reading(p, self.single_kinds(name, outputs)[0])
 
-    def read_combined(self, outputs: Mapping[str, np.ndarray]) -> Reading:
-        """The compare-all reading for one drawing, from {model: (10,) outputs}."""
+    def read_combined(self, outputs: Mapping[str, np.ndarray],
+                      features: Mapping[str, np.ndarray] | None = None) -> Reading:
+        """The compare-all reading for one drawing, from {model: (10,) outputs} and, if the rule has a
+        likeness, {model: (units,) last hidden activations}."""
         batch = {name: np.asarray(o, np.float64).reshape(1, 10) for name, o in outputs.items()}
-        average = np.mean(list(self._calibrated(batch).values()), axis=0)
-        return _reading(average[0], self.combined_kinds(batch)[0])
+        hidden = None if features is None else {name: np.asarray(f, np.float64).reshape(1, -1)
+                                                for name, f in features.items()}
+        _, _, _, pooled, _ = self._combined(batch, hidden)
+        return _reading(pooled[0], self.combined_kinds(batch, hidden)[0])
 
     def covers(self, name: str, weights_sha256: str | None) -> bool:
         """Whether this rule was fitted for this very model file (a rebuilt model is not calibrated)."""
@@ -236,7 +376,9 @@ class SureRule:
         return {"format": FORMAT, "temperatures": dict(self.temperatures), "threshold": self.threshold,
                 "single_thresholds": dict(self.single_thresholds), "agreement": self.agreement,
                 "not_digit_below": dict(self.not_digit_below), "models": dict(self.models),
-                "max_risk": self.max_risk, "max_negative_sure": self.max_negative_sure, "fitted_on": self.fitted_on}
+                "max_risk": self.max_risk, "max_negative_sure": self.max_negative_sure, "fitted_on": self.fitted_on,
+                "weights": dict(self.weights), "likeness": {k: v.to_dict() for k, v in self.likeness.items()},
+                "likeness_threshold": self.likeness_threshold, "not_digit_likeness": self.not_digit_likeness}
 
     @classmethod
     def from_dict(cls, document: object) -> SureRule:
@@ -248,19 +390,45 @@ class SureRule:
             raise ValueError("temperatures, single_thresholds, not_digit_below and models must be objects "
                              "{model: value}")
         fitted_on = document.get("fitted_on", "")
+        weights, likeness = document.get("weights", {}), document.get("likeness", {})
+        if not isinstance(weights, Mapping) or not isinstance(likeness, Mapping):
+            raise ValueError("weights and likeness must be objects {model: value}")
         return cls(dict(temperatures), document.get("threshold"), dict(parts["single_thresholds"]),
                    document.get("agreement", 1), dict(parts["not_digit_below"]), dict(parts["models"]),
                    document.get("max_risk", 0.005), document.get("max_negative_sure", 0.05),
-                   fitted_on if isinstance(fitted_on, str) else "")
+                   fitted_on if isinstance(fitted_on, str) else "", dict(weights),
+                   {str(k): DigitLikeness.from_dict(v) for k, v in likeness.items()},
+                   document.get("likeness_threshold"), document.get("not_digit_likeness"))
 
 
-def average_and_agreement(calibrated: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """From {model: (n, 10) calibrated probabilities}: the average's digit (n,), its probability (n,), and how
-    many models give that digit themselves (n,). Fitting and using the rule both go through here."""
-    average = np.mean(list(calibrated.values()), axis=0)
-    digit = average.argmax(axis=1)
-    agreeing = np.sum([p.argmax(axis=1) == digit for p in calibrated.values()], axis=0)
-    return digit, average.max(axis=1), agreeing
+def _vote_weights(weights: object, temperatures: Mapping[str, float]) -> dict[str, float]:
+    """Every model's vote, non-negative and summing to 1; none given: equal votes."""
+    if not isinstance(weights, Mapping):
+        raise ValueError("weights must map model names to their votes")
+    if not weights:
+        return {name: 1 / len(temperatures) for name in temperatures}
+    if set(map(str, weights)) != set(temperatures):
+        raise ValueError(f"weights must give a vote to exactly the models with a temperature "
+                         f"({', '.join(temperatures)}), got {', '.join(map(str, weights))}")
+    votes = {str(k): v for k, v in weights.items()}
+    if any(isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))
+           or not math.isfinite(float(v)) or float(v) < 0 for v in votes.values()) or sum(votes.values()) <= 0:
+        raise ValueError(f"weights must be non-negative numbers, not all 0, got {votes!r}")
+    total = float(sum(votes.values()))
+    return {name: float(votes[name]) / total for name in temperatures}
+
+
+def weighted_vote(calibrated: Mapping[str, np.ndarray], weights: Mapping[str, float]
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """From {model: (n, 10) calibrated probabilities} and {model: vote}: the pool sum(vote x probabilities)
+    (n, 10), its digit (n,), that digit's pooled probability (n,), and how many voting models (vote > 0) give
+    that digit themselves (n,). Returns (digit, confidence, agreeing, pool). Fitting and using the rule both
+    go through here."""
+    voters = [name for name in calibrated if weights.get(name, 0) > 0]
+    pooled = sum(weights[name] * calibrated[name] for name in voters) / sum(weights[name] for name in voters)
+    digit = pooled.argmax(axis=1)
+    agreeing = np.sum([calibrated[name].argmax(axis=1) == digit for name in voters], axis=0)
+    return digit, pooled.max(axis=1), agreeing, pooled
 
 
 def old_rule(outputs: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

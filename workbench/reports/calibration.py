@@ -8,9 +8,16 @@ numbers and reports how it does:
 - each threshold is the smallest whose selective error (the error rate on the images called sure) is
   at most MAX_RISK (0.5%) on the calibration digits AND that calls at most MAX_NEGATIVE_SURE (5%) of
   a set of drawn symbols (+ = # % @ ... workbench.data.letters.SYMBOLS) a sure digit;
-- compare-all averages the calibrated probabilities; how many models must give the average's answer
-  themselves (1 to all) is chosen too: the level whose threshold calls the most calibration digits sure;
-- "this does not look like a digit" below the top-two mass of the 1% least digit-like calibration digits.
+- compare-all pools the calibrated probabilities with one vote per model: the votes that maximise the
+  likelihood of the calibration labels (a model whose vote would weigh under MIN_VOTE dropped, the rest
+  renormalised), so the models that read drawn digits best carry the vote;
+- "does it look like a digit?": each voting model's last hidden layer gets a DigitLikeness (class means
+  and one shared covariance of the calibration digits' activations; a Mahalanobis distance), and compare-all
+  may refuse "sure" below a likeness level. Which level (turning away 0 to 10% of the calibration digits,
+  LIKENESS_SHARES), how many voting models must give the pool's answer themselves, and the threshold are
+  chosen together: the combination whose guarded threshold calls the most calibration digits sure;
+- "this does not look like a digit" below the 1% least digit-like calibration digits: for compare-all
+  by the likeness, for one model by the probability its top two digits hold.
 
 Calibration data: the MNIST validation split (the last 10,000 training images, never trained on) plus
 some of those digits redrawn as mouse drawings (workbench.data.drawn_style) and in writing styles
@@ -42,8 +49,8 @@ from workbench.data.mnist import DatasetError, load_mnist, pixels_to_float
 from workbench.data.real_drawings import RealDrawingsError, load_real_drawings
 from workbench.data.styles import VARIANTS, style_pool
 from workbench.drawing.preprocess import to_mnist
-from workbench.models.confidence import (NOT_A_DIGIT, SureRule, average_and_agreement, calibrate,
-                                         check_temperature, log_probabilities, normalised, old_rule, top_two_mass,
+from workbench.models.confidence import (NOT_A_DIGIT, DigitLikeness, SureRule, calibrate, check_temperature,
+                                         log_probabilities, normalised, old_rule, top_two_mass, weighted_vote,
                                          weights_sha256)
 from workbench.cli import check_writable
 from workbench.models.registry import CALIBRATION, DEFAULT_FOLDER, check_folder, load_all
@@ -62,6 +69,10 @@ QUICK_VALIDATION, QUICK_SYMBOLS = 500, 5
 LETTERS_PER_LETTER = 20
 LETTERS_SEED = 7
 COVERAGES = (0.5, 0.8, 0.9, 0.95, 1.0)
+MIN_VOTE = 0.05              # a model whose fitted vote weighs less is left out of compare-all's pool
+VOTE_STEPS, VOTE_TOLERANCE = 10_000, 1e-9  # EM updates of the votes: at most this many, until they move less
+LIKENESS_SHRINKAGE = 0.1     # covariance shrunk this far towards a multiple of the identity (dead units)
+LIKENESS_SHARES = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.1)   # calibration digits a likeness level may turn away
 
 
 # --- checking inputs -----------------------------------------------------------------------------
@@ -203,6 +214,54 @@ def risk_at_coverage(coverage: np.ndarray, risk: np.ndarray, target: float) -> f
     return float(np.asarray(risk)[reached[0]]) if len(reached) else float("nan")
 
 
+# --- the vote and the likeness ------------------------------------------------------------------
+
+def fit_vote_weights(calibrated: Mapping[str, np.ndarray], labels: object, min_vote: float = MIN_VOTE
+                     ) -> dict[str, float]:
+    """{model: vote}: the non-negative votes, summing to 1, that maximise the likelihood of the right labels
+    under the pool sum(vote x calibrated probabilities) (a linear opinion pool fitted on held-out data, as
+    in stacking). The EM update for mixture weights finds them: each model's new vote is the share of the
+    right label's pooled probability it supplied, on average; the likelihood never falls and the votes
+    settle at its maximum. Votes under `min_vote` are then set to 0 and the rest renormalised: such a
+    model adds little the others do not say, and the window need not look inside it.
+
+    calibrated: {model: (n, 10) calibrated probabilities}; labels (n,)."""
+    names = list(calibrated)
+    labels = _labels(labels, len(calibrated[names[0]]))
+    right = np.stack([np.asarray(calibrated[name], np.float64)[np.arange(len(labels)), labels] for name in names])
+    votes = np.full(len(names), 1 / len(names))
+    for _ in range(VOTE_STEPS):
+        shares = votes[:, None] * right / np.maximum(votes @ right, 1e-300)     # (models, n), columns sum to 1
+        votes, before = shares.mean(axis=1), votes
+        if np.abs(votes - before).max() < VOTE_TOLERANCE:
+            break
+    kept = np.where(votes >= min(min_vote, votes.max()), votes, 0.0)
+    return {name: float(v) for name, v in zip(names, kept / kept.sum())}
+
+
+def fit_likeness(features: object, labels: object, shrinkage: float = LIKENESS_SHRINKAGE) -> DigitLikeness:
+    """A DigitLikeness fitted on (n, units) last-hidden-layer activations of calibration digits and their
+    labels (n,): each digit's mean, the covariance of the activations around their digit's mean (shared,
+    shrunk towards a multiple of the identity so that dead or duplicate units leave it invertible), and the
+    median and spread of the digits' own distances."""
+    x = np.asarray(features, dtype=np.float64)
+    labels = _labels(labels, len(x))
+    if x.ndim != 2 or not np.isfinite(x).all():
+        raise ValueError(f"features must be a finite (n, units) array, got shape {x.shape}")
+    missing = sorted(set(range(10)) - set(labels.tolist()))
+    if missing:
+        raise ValueError(f"fit_likeness needs examples of every digit; none of {missing}")
+    means = np.stack([x[labels == digit].mean(axis=0) for digit in range(10)])
+    residuals = x - means[labels]
+    covariance = residuals.T @ residuals / len(x)
+    units = covariance.shape[0]
+    covariance = (1 - shrinkage) * covariance + shrinkage * max(np.trace(covariance) / units, 1e-12) * np.eye(units)
+    partial = DigitLikeness(means, np.linalg.inv(covariance), 0.0, 1.0)
+    distances = partial.distance(x)
+    return DigitLikeness(means, partial.precision, float(np.median(distances)),
+                         float(max(np.std(distances), 1e-12)))
+
+
 # --- fitting the rule ----------------------------------------------------------------------------
 
 def _check_fraction(value: object, what: str) -> None:
@@ -247,20 +306,26 @@ def not_digit_level(p: np.ndarray, share: float = NOT_DIGIT_SHARE) -> float:
 
 def fit_rule(outputs: Mapping[str, np.ndarray], labels: np.ndarray, negatives: Mapping[str, np.ndarray] | None = None,
              max_risk: float = MAX_RISK, max_negative_sure: float = MAX_NEGATIVE_SURE, fitted_on: str = "",
-             models: Mapping[str, str] | None = None) -> SureRule:
+             models: Mapping[str, str] | None = None, features: Mapping[str, np.ndarray] | None = None,
+             negative_features: Mapping[str, np.ndarray] | None = None) -> SureRule:
     """Fit every model's temperature and thresholds, and the compare-all rule, on calibration data.
 
     outputs: {model: (n, 10) outputs on calibration digits}, labels (n,); negatives: {model: (m, 10)
-    outputs on drawings that are no digit} (optional). Each threshold is the smallest with selective
-    error <= max_risk on the digits and at most max_negative_sure of the negatives called sure. For
-    compare-all, every agreement level (how many models must give the answer themselves) gets its
-    threshold that way, and the level that calls the most calibration digits sure is kept.
+    outputs on drawings that are no digit} (optional). features and negative_features (optional): {model:
+    (n or m, units) last hidden activations} of the same drawings; with them compare-all gets a likeness
+    test. Each threshold is the smallest with selective error <= max_risk on the digits and at most
+    max_negative_sure of the negatives called sure. For compare-all, every likeness level and agreement
+    level (how many voting models must give the answer themselves) gets its threshold that way, and the
+    combination that calls the most calibration digits sure is kept.
     """
     if not isinstance(outputs, Mapping) or not outputs:
         raise ValueError("fit_rule needs the outputs of at least one model: {model: (n, 10) outputs}")
     if negatives is not None and set(negatives) != set(outputs):
         raise ValueError(f"negatives must hold the same models as outputs; missing: "
                          f"{sorted(set(outputs) - set(negatives))}, extra: {sorted(set(negatives) - set(outputs))}")
+    if features is not None and negatives is not None and negative_features is None:
+        raise ValueError("with features and negatives, fit_rule needs negative_features too (the negatives' "
+                         "last hidden activations), or the likeness would go unguarded")
     labels = _labels(labels, len(next(iter(outputs.values()))))
     temperatures = {name: fit_temperature(p, labels) for name, p in outputs.items()}
     calibrated = {name: calibrate(p, temperatures[name]) for name, p in outputs.items()}
@@ -272,26 +337,44 @@ def fit_rule(outputs: Mapping[str, np.ndarray], labels: np.ndarray, negatives: M
             p.max(axis=1), p.argmax(axis=1) == labels,
             negative_calibrated[name].max(axis=1) if negative_calibrated else None, max_risk, max_negative_sure)
         not_digit[name] = not_digit_level(p)
-    average = np.mean(list(calibrated.values()), axis=0)
-    not_digit[""] = not_digit_level(average)
-    best = None                                        # (coverage, agreement, threshold)
-    for agreement in range(1, len(outputs) + 1):
-        confidence = _agreeing_confidence(calibrated, agreement)
-        negative_confidence = _agreeing_confidence(negative_calibrated, agreement) if negative_calibrated else None
-        threshold = choose_guarded_threshold(confidence, average.argmax(axis=1) == labels, negative_confidence,
-                                             max_risk, max_negative_sure)
-        coverage = float(((confidence >= threshold) & (confidence > 0)).mean())
-        if best is None or coverage >= best[0] - 1e-12:      # on a tie, the stricter level
-            best = (coverage, agreement, threshold)
-    _, agreement, threshold = best
+    weights = fit_vote_weights(calibrated, labels)
+    voters = [name for name, weight in weights.items() if weight > 0]
+    digit, confidence, agreeing, pooled = weighted_vote(calibrated, weights)
+    not_digit[""] = not_digit_level(pooled)
+    negative_vote = weighted_vote(negative_calibrated, weights) if negative_calibrated else None
+    likeness, levels = {}, [None]
+    if features is not None and all(name in features for name in voters):
+        likeness = {name: fit_likeness(features[name], labels) for name in voters}
+        partial = SureRule(temperatures, 1.0, weights=weights, agreement=1, likeness=likeness,
+                           likeness_threshold=0.0, not_digit_likeness=0.0)
+        digit_like = partial.digit_likeness(features)
+        negative_like = partial.digit_likeness(negative_features) if negative_vote else None
+        levels = [float(np.quantile(digit_like, share)) for share in LIKENESS_SHARES]
+    best = None                                        # (coverage, agreement, threshold, likeness level)
+    for level in levels:
+        for agreement in range(1, len(voters) + 1):
+            gated = _gated_confidence(confidence, agreeing, agreement, digit_like if level is not None else None,
+                                      level)
+            negative_gated = None if negative_vote is None else _gated_confidence(
+                negative_vote[1], negative_vote[2], agreement, negative_like if level is not None else None, level)
+            threshold = choose_guarded_threshold(gated, digit == labels, negative_gated, max_risk, max_negative_sure)
+            coverage = float(((gated >= threshold) & (gated > 0)).mean())
+            if best is None or coverage >= best[0] - 1e-12:      # on a tie, the stricter levels
+                best = (coverage, agreement, threshold, level)
+    _, agreement, threshold, level = best
     return SureRule(temperatures, threshold, singles, agreement, not_digit, dict(models or {}), max_risk,
-                    max_negative_sure, fitted_on)
+                    max_negative_sure, fitted_on, weights, likeness, level,
+                    float(np.quantile(digit_like, NOT_DIGIT_SHARE)) if likeness else None)
 
 
-def _agreeing_confidence(calibrated: Mapping[str, np.ndarray], agreement: int) -> np.ndarray:
-    """The averaged top probability where at least `agreement` models give the average's answer, else 0."""
-    _, confidence, agreeing = average_and_agreement(calibrated)
-    return np.where(agreeing >= agreement, confidence, 0.0)
+def _gated_confidence(confidence: np.ndarray, agreeing: np.ndarray, agreement: int,
+                      likeness: np.ndarray | None, level: float | None) -> np.ndarray:
+    """The pooled top probability where at least `agreement` voters give the pool's answer and (with a
+    likeness) the drawing is at least `level` digit-like; else 0 (never sure)."""
+    passes = agreeing >= agreement
+    if likeness is not None:
+        passes &= likeness >= level
+    return np.where(passes, confidence, 0.0)
 
 
 # --- the old rule, for the "before" figures ----------------------------------------------------
@@ -343,12 +426,45 @@ def fit_for_folder(classifiers: Sequence, mnist, folder: Path, quick: bool = Fal
     symbols, _ = symbol_images(per_symbol, SYMBOLS_SEED)
     calib_out = {c.name: predict_in_batches(c.predict_proba, images) for c in classifiers}
     symbol_out = {c.name: predict_in_batches(c.predict_proba, symbols) for c in classifiers}
+    calib_features, symbol_features = {}, {}
+    for c in classifiers:
+        if c.hidden_activations(images[:1]):          # a model without hidden layers gets no likeness
+            calib_features[c.name] = predict_in_batches(c.last_hidden, images)
+            symbol_features[c.name] = predict_in_batches(c.last_hidden, symbols)
     fitted_on = (f"{described}; negatives: {len(symbols)} drawn symbols ({len(SYMBOLS)} x {per_symbol}, "
                  f"seed {SYMBOLS_SEED})")
     rule = fit_rule(calib_out, labels, symbol_out, MAX_RISK, MAX_NEGATIVE_SURE, fitted_on,
-                    {c.name: weights_sha256(c) or "" for c in classifiers})
+                    {c.name: weights_sha256(c) or "" for c in classifiers}, calib_features, symbol_features)
     write_json(folder / CALIBRATION, {**rule.to_dict(), "created_at": timestamp()})
     return rule, {"calibration": calib_out, "labels": labels, "symbols": symbol_out}
+
+
+def describe_vote(rule: SureRule) -> str:
+    """In words: how compare-all decides, with the rule's numbers."""
+    votes = ", ".join(f"{name} {weight:.0%}" for name, weight in sorted(rule.weights.items(), key=lambda kv: -kv[1])
+                      if weight > 0)
+    dropped = [name for name, weight in rule.weights.items() if weight == 0]
+    agreeing = (f" and at least {rule.agreement} of the {len(rule.voters)} voting models give that digit themselves"
+                if rule.agreement > 1 else "")
+    text = (f"the calibrated probabilities pooled with the votes fitted on the calibration data ({votes}"
+            f"{'; no vote: ' + ', '.join(dropped) if dropped else ''}); sure when the pool's top probability "
+            f"reaches {rule.threshold:.4f}{agreeing}")
+    if rule.likeness:
+        text += (f", and the drawing looks like a digit to them (likeness at least {rule.likeness_threshold:.2f}: "
+                 f"a Mahalanobis distance of their last hidden layers to the calibration digits, in standard "
+                 f"deviations from those digits' median; below {rule.not_digit_likeness:.2f}, \"this does not look "
+                 f"like a digit\")")
+    return text
+
+
+def rule_features(rule: SureRule | None, classifiers: Sequence, images: np.ndarray) -> dict[str, np.ndarray] | None:
+    """{model: (n, units) last hidden activations on `images`} of the models whose digit-likeness the
+    rule's compare-all reads (rule.needs_features); None when it reads none."""
+    if rule is None or not rule.needs_features:
+        return None
+    by_name = {c.name: c for c in classifiers}
+    return {name: predict_in_batches(by_name[name].last_hidden, images)
+            for name in rule.needs_features if name in by_name}
 
 
 # --- the command ---------------------------------------------------------------------------------
@@ -411,21 +527,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         letter_out[c.name] = predict_in_batches(c.predict_proba, letters)
         if real_images is not None:
             real_out[c.name] = predict_in_batches(c.predict_proba, real_images)
+    letter_features = rule_features(rule, classifiers, letters)
+    real_features = rule_features(rule, classifiers, real_images) if real_images is not None else None
 
     print(f"Calibration data: {rule.fitted_on}.")
     print(f"Check sets: {real_note}; {len(letters)} drawn letters ({len(LETTERS)} letters x {LETTERS_PER_LETTER}, "
           f"seed {LETTERS_SEED}).")
     print(f"Thresholds: the smallest with selective error <= {MAX_RISK:.1%} on the calibration digits and at most "
-          f"{MAX_NEGATIVE_SURE:.0%} of the symbols called sure. Compare-all: averaged calibrated probabilities, "
-          f"and at least {rule.agreement} of {len(names)} models giving the answer (the agreement level that "
-          f"covers the most calibration digits).\n")
+          f"{MAX_NEGATIVE_SURE:.0%} of the symbols called sure. Compare-all: {describe_vote(rule)} (the "
+          f"combination that covers the most calibration digits).\n")
     print(f"  {'model':<28} {'T':>6} {'ECE before':>11} {'ECE after':>10}  {'own threshold':>13}   (on calibration data)")
     for name in names:
         T = rule.temperatures[name]
         print(f"  {name:<28} {T:6.3f} {expected_calibration_error(calib_out[name], calibration_labels):11.4f} "
               f"{expected_calibration_error(calibrate(calib_out[name], T), calibration_labels):10.4f}  "
               f"{rule.single_thresholds[name]:13.4f}")
-    print(f"  {'compare-all (average)':<28} {'':6} {'':11} {'':10}  {rule.threshold:13.4f}\n")
+    print(f"  {'compare-all (the vote)':<28} {'':6} {'':11} {'':10}  {rule.threshold:13.4f}\n")
 
     header = f"  {'rule':<28} {'coverage':>9} {'accuracy':>8}  {'(sure/all)':>11}   {'letters sure':>12}"
     has_real = real_labels is not None
@@ -442,14 +559,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         d_real = rule.single(name, real_out[name])[::2] if has_real else None
         print(_line(name, d_real, real_labels, rule.single(name, letter_out[name])[2],
                     rule.single_kinds(name, letter_out[name]) == NOT_A_DIGIT))
-    combined_real = rule.combined(real_out) if has_real else None
+    combined_real = rule.combined(real_out, real_features) if has_real else None
     print(_line("compare-all", (combined_real[0], combined_real[2]) if has_real else None, real_labels,
-                rule.combined(letter_out)[2], rule.combined_kinds(letter_out) == NOT_A_DIGIT))
+                rule.combined(letter_out, letter_features)[2],
+                rule.combined_kinds(letter_out, letter_features) == NOT_A_DIGIT))
 
     if has_real:
         digit, confidence, _ = combined_real
         coverage, risk = risk_coverage(confidence, digit == real_labels)
-        print("\nRisk-coverage of the averaged probabilities on the real drawings (most confident first):")
+        print("\nRisk-coverage of the pooled probabilities on the real drawings (most confident first):")
         print("  coverage   error")
         for target_coverage in COVERAGES:
             print(f"  {target_coverage:7.0%}  {risk_at_coverage(coverage, risk, target_coverage):7.2%}")

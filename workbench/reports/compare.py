@@ -768,7 +768,8 @@ def main(argv: list[str] | None = None) -> int:
         real_hardest = hardest_indices(np.array([real.scores[c.name].predictions for c in classifiers]), real.labels)
 
     confidence = measure_confidence(classifiers, args.folder, real.outputs if real is not None else None,
-                                    real.labels if real is not None else None, args.quick)
+                                    real.labels if real is not None else None, args.quick,
+                                    real.images if real is not None else None)
     predictions = np.array([r.test.predictions for r in results])    # (models, n)
     disagreement = disagreement_matrix(predictions)
     hardest = hardest_indices(predictions, test.labels)

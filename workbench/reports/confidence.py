@@ -5,8 +5,8 @@ The rule is the one the window uses: calibration.json beside the models, read by
 workbench.models.confidence.load_rule, applied through the same SureRule methods. A model the file
 was not fitted for (rebuilt since, or new) is shown with the old rule (top share >= 0.6) and marked so.
 
-For each model and for compare-all (the averaged calibrated probabilities, with the rule's agreement
-level), on the real drawings: coverage (the share called "sure") and accuracy among those; on the drawn
+For each model and for compare-all (the rule's weighted vote of the calibrated probabilities, with its
+agreement level and digit-likeness test), on the real drawings: coverage (the share called "sure") and accuracy among those; on the drawn
 letters (workbench.data.letters, a check set nothing is fitted on): the share called a sure digit, and
 the share called "this does not look like a digit". The old rule sits beside them for comparison.
 """
@@ -22,11 +22,10 @@ from matplotlib.figure import Figure
 
 from workbench.data.letters import LETTERS, letter_images
 from workbench.models.adapter import Classifier
-from workbench.models.confidence import (NOT_A_DIGIT, OLD_RULE_SURE, SureRule, calibrate, load_rule, old_rule,
-                                         weights_sha256)
+from workbench.models.confidence import NOT_A_DIGIT, OLD_RULE_SURE, SureRule, load_rule, old_rule, weights_sha256
 from workbench.models.registry import CALIBRATION
-from workbench.reports.calibration import (LETTERS_PER_LETTER, LETTERS_SEED, NOT_DIGIT_SHARE, old_combined,
-                                           old_single, risk_coverage)
+from workbench.reports.calibration import (LETTERS_PER_LETTER, LETTERS_SEED, NOT_DIGIT_SHARE, describe_vote,
+                                           old_combined, old_single, risk_coverage, rule_features)
 from workbench.reports.evaluate import predict_in_batches
 
 COMPARE_ALL = "compare-all"
@@ -75,10 +74,12 @@ class ConfidenceSection:
 
 
 def measure_confidence(classifiers: Sequence[Classifier], folder: Path, real_out: Mapping[str, np.ndarray] | None,
-                       real_labels: np.ndarray | None, quick: bool) -> ConfidenceSection:
+                       real_labels: np.ndarray | None, quick: bool, real_images: np.ndarray | None = None
+                       ) -> ConfidenceSection:
     """Apply the folder's rule (as the window does) to the real drawings and the drawn letters.
 
-    real_out: {model: (m, 10) outputs on the real drawings}, real_labels (m,); None when not measured."""
+    real_out: {model: (m, 10) outputs on the real drawings}, real_labels (m,), real_images (m, 28, 28) (for
+    the hidden layers compare-all's likeness reads); None when not measured."""
     rule, why = load_rule(folder / CALIBRATION)
     letters, _ = letter_images(QUICK_LETTERS if quick else LETTERS_PER_LETTER, LETTERS_SEED)
     letter_out = {c.name: predict_in_batches(c.predict_proba, letters) for c in classifiers}
@@ -102,13 +103,15 @@ def measure_confidence(classifiers: Sequence[Classifier], folder: Path, real_out
     names = [c.name for c in classifiers]
     compare_all_note = ""
     if rule is not None and covered == set(names) and rule.applies_to(covered):
-        combined = RuleResult(COMPARE_ALL, True, letters_sure=rule.combined(letter_out)[2],
-                              letters_not_digit=rule.combined_kinds(letter_out) == NOT_A_DIGIT)
+        letter_features = rule_features(rule, classifiers, letters)
+        combined = RuleResult(COMPARE_ALL, True, letters_sure=rule.combined(letter_out, letter_features)[2],
+                              letters_not_digit=rule.combined_kinds(letter_out, letter_features) == NOT_A_DIGIT)
         if real_out is not None:
-            digit, _, sure = rule.combined(real_out)
-            average = np.mean([calibrate(real_out[n], rule.temperatures[n]) for n in names], axis=0)
-            combined.real_sure, combined.real_correct = sure, digit == real_labels
-            combined.real_confidence = average.max(axis=1)
+            if rule.needs_features and real_images is None:
+                raise ValueError("measure_confidence needs real_images: compare-all's likeness reads hidden layers")
+            real_features = rule_features(rule, classifiers, real_images) if real_images is not None else None
+            digit, confidence, sure = rule.combined(real_out, real_features)
+            combined.real_sure, combined.real_correct, combined.real_confidence = sure, digit == real_labels, confidence
         results.append(combined)
     elif rule is not None:
         compare_all_note = (f"{CALIBRATION} was fitted for {', '.join(rule.temperatures)}; compare-all uses it "
@@ -166,12 +169,10 @@ def confidence_markdown(section: ConfidenceSection, image: str) -> list[str]:
     how = ("No calibrated rule: " + section.rule_note + "." if rule is None else
            f"The rule is the one the window uses, read from {section.rule_note}. Each model's probabilities are "
            f"temperature-scaled; a model is sure when its calibrated top probability reaches its own threshold. "
-           f"Compare-all averages the calibrated probabilities and is sure when the average's top probability "
-           f"reaches {rule.threshold:.4f} and at least {rule.agreement} of {len(rule.temperatures)} models give "
-           f"that digit themselves. Every threshold was chosen as the smallest whose error on the calibration "
-           f"digits is at most {rule.max_risk:.1%} and that calls at most {rule.max_negative_sure:.0%} of a set of drawn "
-           f"symbols a sure digit. \"This does not look like a digit\": the top two digits hold less probability "
-           f"than for {1 - NOT_DIGIT_SHARE:.0%} of the calibration digits." +
+           f"Compare-all: {describe_vote(rule)}. Every threshold was chosen as the smallest whose error on the "
+           f"calibration digits is at most {rule.max_risk:.1%} and that calls at most {rule.max_negative_sure:.0%} of "
+           f"a set of drawn symbols a sure digit. \"This does not look like a digit\" for one model: its top two "
+           f"digits hold less probability than for {1 - NOT_DIGIT_SHARE:.0%} of the calibration digits." +
            (f" Note: {section.compare_all_note}." if section.compare_all_note else ""))
     return ["## Confidence: when the window says \"sure\"",
             how + f" Letters: {section.letters_count:,} drawn letters ({' '.join(LETTERS)}), a check set "
