@@ -41,7 +41,7 @@ from workbench.models.locks import LockHeld, file_lock
 from workbench.models.metadata import training_record
 from workbench.models.recipe import Recipe
 from workbench.models.registry import CALIBRATION, DEFAULT_FOLDER, load_all, load_model, update_manifest
-from workbench.reports.calibration import fit_for_folder
+from workbench.reports.calibration import describe_vote, fit_for_folder
 from workbench.reports.evaluate import predict_in_batches, score
 from workbench.reports.plots import save_figure, training_curves
 from workbench.reports.readme_table import results_table
@@ -230,8 +230,7 @@ def calibrate_folder(out: Path, mnist: MnistData, quick: bool) -> bool:
               f"shows them as not calibrated until you run python -m workbench.reports.calibration --models-dir {out}",
               file=sys.stderr)
         return False
-    print(f"wrote {out / CALIBRATION}: compare-all is sure at {rule.threshold:.4f} (averaged, calibrated) with "
-          f"at least {rule.agreement} of {len(classifiers)} models agreeing")
+    print(f"wrote {out / CALIBRATION}: compare-all is {describe_vote(rule)}")
     return True
 
 
