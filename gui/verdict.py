@@ -129,4 +129,5 @@ def rule_applies(rule: SureRule, opinions: Mapping[str, Opinion]) -> bool:
     one of them is read with the rule's calibration (so none was rebuilt since), and the hidden layers its
     likeness reads came with their opinions."""
     return all(view.calibrated for view in opinions.values()) and rule.applies_to(set(opinions)) and \
-        all(opinions[name].features is not None for name in rule.needs_features)
+        all(opinions[name].features is not None and opinions[name].features.shape == (rule.likeness[name].units,)
+            for name in rule.needs_features)

@@ -357,6 +357,12 @@ def test_load_rule_refuses_what_is_not_a_calibration_file(tmp_path):
     deep.write_text("[" * 100_000 + "]" * 100_000)
     rule, why = load_rule(deep)
     assert rule is None and "deep.json" in why
+    broken = SureRule({"a": 1.0}, 0.9, likeness={"a": DigitLikeness(np.zeros((10, 2)), np.eye(2), 0.0, 1.0)},
+                      likeness_threshold=0.0, not_digit_likeness=-1.0).to_dict()
+    broken["likeness"]["a"]["precision"] = [[1.0, 0.0]]
+    (tmp_path / "likeness.json").write_text(json_text(broken))
+    rule, why = load_rule(tmp_path / "likeness.json")
+    assert rule is None and "likeness.json" in why and "precision must have shape 2 x 2" in why
     big = tmp_path / "big.json"
     big.write_text(" " * (MAX_FILE_BYTES + 1))
     assert "too big" in load_rule(big)[1]

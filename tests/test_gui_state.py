@@ -138,6 +138,10 @@ def test_compare_all_with_a_likeness_reads_the_voters_hidden_layers():
     blind = {"a": opinion(outputs_for(3, 0.999), rule, "a"), "b": b_says_8}
     assert not rule_applies(rule, blind)
     assert "Not calibrated for this set of models" in agreement(blind, rule).message
+    # nor with a hidden layer of another size than the rule was fitted for (a file not meant for this model)
+    other = {"a": opinion(outputs_for(3, 0.999), rule, "a", np.zeros(5)), "b": b_says_8}
+    assert not rule_applies(rule, other)
+    assert "Not calibrated for this set of models" in agreement(other, rule).message
 
 
 def test_no_opinions():
