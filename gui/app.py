@@ -436,16 +436,23 @@ class App:
                 try:
                     outputs = classifier.predict_proba(self.prepared.pixels[None])[0]
                     rule = self._rule_for(name, classifier)
-                    # One small forward pass more, for the models whose hidden layer compare-all's likeness reads.
-                    features = classifier.last_hidden(self.prepared.pixels[None])[0] \
-                        if rule is not None and name in rule.needs_features else None
-                    self.opinions[name] = opinion(outputs, rule, name, features)
+                    self.opinions[name] = opinion(outputs, rule, name, self._features_for(name, classifier, rule))
                 except Exception as e:     # one broken model must not take the others down
                     self.board.failed(name, f"{name}: failed to predict: {e}")
                     self._refresh_chooser()
                     self._announce_models()
         self._show_outputs()
         self._request_explanation()
+
+    def _features_for(self, name: str, classifier: Classifier, rule: SureRule | None) -> np.ndarray | None:
+        """The model's last hidden layer for the drawing, if compare-all's likeness reads it (one small forward
+        pass more); None if not, or if it cannot be computed (compare-all then says so and uses the old rule)."""
+        if rule is None or name not in rule.needs_features:
+            return None
+        try:
+            return classifier.last_hidden(self.prepared.pixels[None])[0]
+        except Exception:           # the model still answers; only compare-all's likeness goes without it
+            return None
 
     def _rule_for(self, name: str, classifier: Classifier) -> SureRule | None:
         """The fitted rule if it was fitted for this very model file, else None (the old rule applies)."""

@@ -105,7 +105,7 @@ def agreement(opinions: Mapping[str, Opinion], rule: SureRule | None = None) -> 
         elif reading.kind == "unsure":
             message = f"Unsure: {reading.digit} or {reading.runner_up}? {detail}"
         elif rule.needs_features:
-            message = (f"This does not look like a digit: inside {' and '.join(rule.needs_features)} it lies far "
+            message = (f"This does not look like a digit: inside {', '.join(rule.needs_features)} it lies far "
                        f"from every digit they were calibrated on. {detail}")
         else:
             message = f"This does not look like a digit. {detail}"
@@ -113,7 +113,13 @@ def agreement(opinions: Mapping[str, Opinion], rule: SureRule | None = None) -> 
     # Ties broken by the summed confidence, so the answer does not depend on dictionary order.
     majority = max(votes, key=lambda d: (votes[d], sum(v.confidence for v in opinions.values() if v.digit == d)))
     disagreeing = frozenset(name for name, view in opinions.items() if view.digit != majority)
-    note = "" if rule is None else " (Not calibrated for this set of models: the old rule.)"
+    if rule is None:
+        note = ""
+    elif all(view.calibrated for view in opinions.values()) and rule.applies_to(set(opinions)):
+        note = (f" (The hidden layers of {', '.join(rule.needs_features)} that the rule reads could not be "
+                f"computed: the old rule.)")
+    else:
+        note = " (Not calibrated for this set of models: the old rule.)"
     if not disagreeing and not unsure:
         message = f"All {n} models say {majority}." if n > 1 else f"The model says {majority}."
     elif not disagreeing:
@@ -129,5 +135,5 @@ def rule_applies(rule: SureRule, opinions: Mapping[str, Opinion]) -> bool:
     one of them is read with the rule's calibration (so none was rebuilt since), and the hidden layers its
     likeness reads came with their opinions."""
     return all(view.calibrated for view in opinions.values()) and rule.applies_to(set(opinions)) and \
-        all(opinions[name].features is not None and opinions[name].features.shape == (rule.likeness[name].units,)
+        all(opinions[name].features is not None and rule.likeness[name].accepts(opinions[name].features)
             for name in rule.needs_features)

@@ -18,7 +18,8 @@ from workbench.models.registry import CALIBRATION, available_models
 from workbench.models.confidence import (MAX_FILE_BYTES, NOT_A_DIGIT, SURE, UNSURE, DigitLikeness, SureRule, calibrate,
                                          load_rule, weighted_vote)
 from workbench.reports.calibration import (choose_guarded_threshold, choose_threshold, expected_calibration_error,
-                                           fit_likeness, fit_rule, fit_temperature, fit_vote_weights, main,
+                                           describe_vote, fit_likeness, fit_rule, fit_temperature,
+                                           fit_vote_weights, main,
                                            negative_log_likelihood, risk_at_coverage, risk_coverage, old_combined,
                                            old_single)
 
@@ -177,6 +178,17 @@ def test_fitted_votes_favour_the_model_that_predicts_the_labels_and_drop_one_tha
         assert log_likelihood(unpruned) >= log_likelihood(other) - 1e-9
 
 
+def test_fitting_votes_refuses_what_no_vote_can_explain():
+    with pytest.raises(ValueError, match="at least one labelled example"):
+        fit_vote_weights({"a": np.zeros((0, 10))}, np.zeros(0, int))
+    zero = np.zeros((3, 10))
+    zero[:, 5] = 1.0
+    with pytest.raises(ValueError, match="probability 0 to the right label"):
+        fit_vote_weights({"a": zero, "b": zero}, np.array([1, 2, 5]))
+    with pytest.raises(ValueError, match="at least one model"):
+        fit_vote_weights({}, np.zeros(0, int))
+
+
 def test_the_weighted_vote_pools_only_the_voters_and_counts_their_agreement():
     a = np.array([[0.9, 0.1] + [0.0] * 8])
     b = np.array([[0.2, 0.8] + [0.0] * 8])
@@ -202,18 +214,29 @@ def test_digit_likeness_is_a_mahalanobis_distance_to_the_nearest_digit():
 @pytest.mark.parametrize("change, message", [
     (dict(means=np.zeros((9, 4))), "likeness means must have shape 10 x units"),
     (dict(precision=np.eye(3)), "likeness precision must have shape 4 x 4"),
-    (dict(means=np.full((10, 4), np.nan)), "NaN"),
+    (dict(means=np.full((10, 4), np.nan)), "means must be finite numbers"),
+    (dict(precision=np.eye(4) * 1e300), "precision must be finite numbers no larger than"),
+    (dict(precision=-np.eye(4)), "symmetric and positive definite"),
+    (dict(precision=np.triu(np.ones((4, 4)))), "symmetric and positive definite"),
     (dict(scale=0.0), "scale must be positive"),
     (dict(centre="x"), "centre must be a finite number"),
     (dict(means=np.zeros((10, 5000))), "units from 1 to"),
 ])
 def test_a_broken_likeness_is_refused_clearly(change, message):
-    fields = dict(means=np.zeros((10, 4)), precision=np.eye(4), centre=1.0, scale=1.0, **{})
+    fields = dict(means=np.zeros((10, 4)), precision=np.eye(4), centre=1.0, scale=1.0)
     fields.update(change)
     with pytest.raises(ValueError, match=message):
         DigitLikeness(**fields)
+
+
+def test_a_likeness_checks_the_features_it_reads():
+    likeness = DigitLikeness(np.zeros((10, 4)), np.eye(4), 1.0, 1.0)
     with pytest.raises(ValueError, match="shape \\(n, 4\\)"):
-        DigitLikeness(np.zeros((10, 4)), np.eye(4), 1.0, 1.0).distance(np.zeros((2, 3)))
+        likeness.distance(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="NaN"):
+        likeness.distance(np.full((2, 4), np.nan))
+    assert likeness.accepts(np.zeros(4)) and not likeness.accepts(np.zeros(3)) \
+        and not likeness.accepts(np.array([np.inf, 0, 0, 0])) and not likeness.accepts(np.array(["a"] * 4))
 
 
 def clusters(n: int, seed: int, units: int = 6) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -270,6 +293,16 @@ def test_the_likeness_refuses_what_the_output_layer_is_sure_of_but_no_digit_look
         fit_rule({"a": outputs}, labels, {"a": negative_out}, features={"a": features})
     again = SureRule.from_dict(json.loads(json.dumps(seeing.to_dict())))
     assert np.array_equal(again.combined({"a": outputs, "b": outputs}, {"a": features, "b": features})[2], digits)
+    described = describe_vote(seeing)
+    assert "equal votes (a 50%, b 50%)" in described and "inside a, b" in described      # twins: equal votes
+    # a voter whose hidden layer is missing (or too wide to keep) goes without a likeness; the others keep theirs
+    partial = fit_rule({"a": outputs, "b": outputs}, labels, {"a": negative_out, "b": negative_out}, max_risk=0.01,
+                       features={"a": features}, negative_features={"a": negative_features})
+    assert partial.needs_features == ["a"] and partial.voters == ["a", "b"]
+    wide = np.repeat(features, 50, axis=1)                     # 300 units: more than a calibration file keeps
+    none = fit_rule({"a": outputs}, labels, {"a": negative_out}, features={"a": wide},
+                    negative_features={"a": np.repeat(negative_features, 50, axis=1)})
+    assert not none.likeness and none.needs_features == [] and "inside" not in describe_vote(none)
 
 
 def test_a_rule_without_votes_gives_every_model_an_equal_one_and_bad_votes_are_refused():
@@ -277,6 +310,7 @@ def test_a_rule_without_votes_gives_every_model_an_equal_one_and_bad_votes_are_r
     del old["weights"], old["likeness"], old["likeness_threshold"], old["not_digit_likeness"]
     rule = SureRule.from_dict(old)                          # a calibration.json from before the vote
     assert rule.weights == {"a": 0.5, "b": 0.5} and rule.voters == ["a", "b"] and not rule.needs_features
+    assert rule.equal_votes and "pooled with equal votes (a 50%, b 50%)" in describe_vote(rule)
     p, _ = synthetic(n=50, seed=8)
     q, _ = synthetic(n=50, seed=9)
     _, confidence, _ = rule.combined({"a": p, "b": q})
@@ -288,7 +322,7 @@ def test_a_rule_without_votes_gives_every_model_an_equal_one_and_bad_votes_are_r
     with pytest.raises(ValueError, match="from 1 to 1 \\(the voting models\\)"):
         SureRule({"a": 1.0, "b": 1.0}, 0.9, agreement=2, weights={"a": 1.0, "b": 0.0})
     likeness = DigitLikeness(np.zeros((10, 2)), np.eye(2), 1.0, 1.0)
-    with pytest.raises(ValueError, match="exactly the voting models \\(a\\)"):
+    with pytest.raises(ValueError, match="voting models only \\(a\\), got b"):
         SureRule({"a": 1.0, "b": 1.0}, 0.9, weights={"a": 1.0, "b": 0.0}, likeness={"b": likeness},
                  likeness_threshold=0.0, not_digit_likeness=-1.0)
     with pytest.raises(ValueError, match="likeness_threshold must be a finite number"):
@@ -308,7 +342,7 @@ def test_readings_say_sure_unsure_or_not_a_digit():
     assert rule.read_single("a", flat).kind == NOT_A_DIGIT
     assert rule.read_single("a", flat).phrase() == "this does not look like a digit"
     assert rule.read_combined({"a": sure, "b": sure}).sure
-    # the average is 7 at 0.73 and only one model says 7: unsure, 7 or 1
+    # with equal votes (the default) the pool is the average: 7 at 0.73, and only one model says 7: unsure, 7 or 1
     reading = rule.read_combined({"a": sure, "b": torn[[0, 7, 2, 3, 4, 5, 6, 1, 8, 9]]})
     assert (reading.kind, reading.digit, reading.runner_up) == (UNSURE, 7, 1)
 

@@ -307,6 +307,28 @@ def test_the_window_says_what_calibration_json_says(display, tmp_path, case, fie
         root.destroy()
 
 
+def test_compare_all_reads_the_drawings_own_hidden_layer(display, tmp_path):
+    """The likeness threshold set just below, then just above, the drawn 7's own likeness inside scratch-cnn
+    (computed here through the registry, not by the window): the window's compare-all says "sure", then not."""
+    from dataclasses import replace
+    folder = _calibrated_folder(tmp_path, "threshold-at-the-drawing", weights={"scratch-784-30-10": 0.0,
+                                                                               "scratch-cnn": 1.0},
+                                likeness={"scratch-cnn": ANY_LIKENESS}, likeness_threshold=-1e12,
+                                not_digit_likeness=-1e12)
+    root, app = open_app(folder)
+    try:
+        draw(root, app, SEVEN)
+        features = load_model(folder / "scratch-cnn.json").last_hidden(to_mnist(app.drawing.mirror)[None])
+        np.testing.assert_allclose(app.opinions["scratch-cnn"].features, features[0], rtol=1e-5, atol=1e-6)
+        own = float(ANY_LIKENESS.score(features)[0])
+        for margin, compare in ((-0.5, "Sure: 7."), (0.5, "Unsure: 7 or")):
+            app.rule = replace(app.rule, likeness_threshold=own + margin, not_digit_likeness=own - 1.0)
+            app.predict()
+            assert compare in app.compare_message.get(), (margin, app.compare_message.get())
+    finally:
+        root.destroy()
+
+
 def test_without_tensorflow_keras_models_are_greyed_and_scratch_ones_work(display):
     if not any(m.framework == "tensorflow" for m in available_models(SHIPPED)):
         pytest.skip("no shipped Keras models")

@@ -41,8 +41,9 @@ FLOOR = 1e-30       # probabilities are clipped here before the log (float32 sof
 SURE, UNSURE, NOT_A_DIGIT = "sure", "unsure", "not a digit"
 T_LIMITS = (0.01, 100.0)     # temperatures a rule may hold: beyond them softmax(log p / T) under- or overflows
 OLD_RULE_SURE = 0.6          # the old, hand-set rule: sure when the top output's share reaches this
-MAX_FILE_BYTES = 8_000_000   # a calibration.json is a few hundred kB; anything this big is not one
-MAX_UNITS = 1024             # the widest hidden layer whose digit-likeness a calibration file may hold
+MAX_UNITS = 256              # the widest hidden layer whose digit-likeness a calibration file holds (units^2 numbers)
+MAX_FILE_BYTES = 16_000_000  # enough for six such layers (about 32 bytes a number); anything bigger is not one
+MAX_LIKENESS_VALUE = 1e12    # means and precision entries beyond this are no fit of real activations
 
 
 # --- checking inputs -----------------------------------------------------------------------------
@@ -62,17 +63,21 @@ def check_probabilities(p: object, what: str = "probabilities") -> np.ndarray:
     return array
 
 
+def _is_finite_number(value: object) -> bool:
+    """A real number (not a bool, not a string) that is neither NaN nor infinite."""
+    return not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating)) \
+        and math.isfinite(float(value))
+
+
 def check_temperature(T: object) -> float:
-    if isinstance(T, bool) or not isinstance(T, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(float(T)) or float(T) <= 0:
+    if not _is_finite_number(T) or float(T) <= 0:
         raise ValueError(f"temperature must be a positive finite number, got {T!r}")
     return float(T)
 
 
 def _fraction_like(value: object, what: str) -> float:
     """A finite number from 0 to a little above 1 (a threshold above every confidence means 'never sure')."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(float(value)) or not 0 <= float(value) <= 1.000001:
+    if not _is_finite_number(value) or not 0 <= float(value) <= 1.000001:
         raise ValueError(f"{what} must be a number from 0 to 1, got {value!r}")
     return float(value)
 
@@ -103,6 +108,19 @@ def calibrate(probabilities: object, T: float) -> np.ndarray:
     return softmax(log_probabilities(probabilities) / check_temperature(T))
 
 
+def check_features(features: object, units: int) -> np.ndarray:
+    """(n, units) finite last-hidden-layer activations as float64; ValueError saying what is wrong."""
+    try:
+        x = np.asarray(features, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"features must be an (n, {units}) array of numbers") from None
+    if x.ndim != 2 or x.shape[1] != units:
+        raise ValueError(f"features must have shape (n, {units}), got {x.shape}")
+    if not np.isfinite(x).all():
+        raise ValueError("features contain NaN or infinite values")
+    return x
+
+
 def _matrix(value: object, shape: tuple[int | None, int | None], what: str) -> np.ndarray:
     """A finite float64 array of `shape` (None: any length, at most MAX_UNITS); ValueError saying what is wrong."""
     try:
@@ -113,8 +131,8 @@ def _matrix(value: object, shape: tuple[int | None, int | None], what: str) -> n
             or any(got > MAX_UNITS or got == 0 for got in array.shape):
         wanted = " x ".join("units" if want is None else str(want) for want in shape)
         raise ValueError(f"{what} must have shape {wanted} (units from 1 to {MAX_UNITS}), got {array.shape}")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{what} contain NaN or infinite values")
+    if not np.isfinite(array).all() or np.abs(array).max() > MAX_LIKENESS_VALUE:
+        raise ValueError(f"{what} must be finite numbers no larger than {MAX_LIKENESS_VALUE:g}")
     return array
 
 
@@ -139,9 +157,17 @@ class DigitLikeness:
         means = _matrix(self.means, (10, None), "likeness means")
         units = means.shape[1]
         precision = _matrix(self.precision, (units, units), "likeness precision")
+        # an inverse covariance is symmetric and positive definite; anything else makes "distances" that
+        # can be negative, and a far drawing look like a digit
+        try:
+            if not np.allclose(precision, precision.T, rtol=1e-9, atol=1e-12):
+                raise np.linalg.LinAlgError
+            np.linalg.cholesky(precision)
+        except np.linalg.LinAlgError:
+            raise ValueError("likeness precision must be symmetric and positive definite (an inverse "
+                             "covariance)") from None
         for what, value in (("centre", self.centre), ("scale", self.scale)):
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-                    or not math.isfinite(float(value)):
+            if not _is_finite_number(value) or abs(float(value)) > MAX_LIKENESS_VALUE:
                 raise ValueError(f"likeness {what} must be a finite number, got {value!r}")
         if float(self.scale) <= 0:
             raise ValueError(f"likeness scale must be positive, got {self.scale!r}")
@@ -153,13 +179,14 @@ class DigitLikeness:
     def units(self) -> int:
         return self.means.shape[1]
 
+    def accepts(self, features: object) -> bool:
+        """Whether `features` are (units,) finite activations of the layer this likeness was fitted on."""
+        x = np.asarray(features)
+        return x.shape == (self.units,) and x.dtype.kind in "fiu" and bool(np.isfinite(x).all())
+
     def distance(self, features: object) -> np.ndarray:
         """(n,) squared Mahalanobis distance of (n, units) activations to the nearest digit's mean."""
-        x = np.asarray(features, dtype=np.float64)
-        if x.ndim != 2 or x.shape[1] != self.units:
-            raise ValueError(f"features must have shape (n, {self.units}), got {x.shape}")
-        if not np.isfinite(x).all():
-            raise ValueError("features contain NaN or infinite values")
+        x = check_features(features, self.units)
         nearest = np.full(len(x), np.inf)
         for mean in self.means:                    # one digit at a time: (n, units) at most in memory
             difference = x - mean
@@ -216,7 +243,7 @@ class SureRule:
     """Per-model temperatures and thresholds, and the compare-all rule, chosen on calibration data."""
 
     temperatures: dict[str, float]
-    threshold: float                                   # compare-all: the averaged top probability
+    threshold: float                                   # compare-all: the pooled (voted) top probability
     single_thresholds: dict[str, float] = field(default_factory=dict)
     agreement: int = 1                                 # compare-all: models that must give the answer themselves
     not_digit_below: dict[str, float] = field(default_factory=dict)   # per model, and "" for compare-all
@@ -252,13 +279,12 @@ class SureRule:
                 not all(isinstance(v, DigitLikeness) for v in self.likeness.values()):
             raise ValueError("likeness must map model names to DigitLikeness")
         self.likeness = {str(k): v for k, v in self.likeness.items()}
-        if self.likeness and set(self.likeness) != set(self.voters):
-            raise ValueError(f"likeness must be given for exactly the voting models ({', '.join(self.voters)}), "
-                             f"got {', '.join(self.likeness) or 'none'}")
+        if not set(self.likeness) <= set(self.voters):
+            raise ValueError(f"likeness may be given for voting models only ({', '.join(self.voters)}), "
+                             f"got {', '.join(self.likeness)}")
         for what in ("likeness_threshold", "not_digit_likeness"):
             value = getattr(self, what)
-            if self.likeness and (isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
-                                  or not math.isfinite(float(value))):
+            if self.likeness and not _is_finite_number(value):
                 raise ValueError(f"{what} must be a finite number when the rule has a likeness, got {value!r}")
             setattr(self, what, float(value) if self.likeness else None)
         self.agreement = int(self.agreement)
@@ -282,8 +308,14 @@ class SureRule:
 
     @property
     def needs_features(self) -> list[str]:
-        """The models whose last hidden layer (Classifier.last_hidden) compare-all needs, for the likeness."""
+        """The voting models whose last hidden layer (Classifier.last_hidden) compare-all reads, for the likeness
+        (a voter without one, or with one too wide to keep, has no likeness and is not among them)."""
         return list(self.likeness)
+
+    @property
+    def equal_votes(self) -> bool:
+        """Whether every model has the same vote (as in a calibration.json from before the vote was fitted)."""
+        return len(set(round(v, 12) for v in self.weights.values())) == 1
 
     def combined(self, outputs: Mapping[str, np.ndarray], features: Mapping[str, np.ndarray] | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -296,10 +328,7 @@ class SureRule:
     def combined_kinds(self, outputs: Mapping[str, np.ndarray],
                        features: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
         """(n,) SURE, UNSURE or NOT_A_DIGIT for compare-all."""
-        _, _, sure, pooled, likeness = self._combined(outputs, features)
-        if likeness is not None:
-            return np.where(sure, SURE, np.where(likeness < self.not_digit_likeness, NOT_A_DIGIT, UNSURE))
-        return _kinds(sure, top_two_mass(pooled), self.not_digit_below.get("", 0.0))
+        return self._combined(outputs, features)[4]
 
     def digit_likeness(self, features: Mapping[str, np.ndarray] | None) -> np.ndarray:
         """(n,) how much each drawing looks like a digit to the voters: their likeness scores, weighted by
@@ -312,16 +341,16 @@ class SureRule:
         return sum(self.weights[name] * part.score(features[name]) for name, part in self.likeness.items()) / total
 
     def _combined(self, outputs: Mapping[str, np.ndarray], features: Mapping[str, np.ndarray] | None):
-        """(digit, confidence, sure, pooled (n, 10), likeness (n,) or None): compare-all, step by step."""
+        """(digit, confidence, sure, pooled (n, 10), kinds (n,)): compare-all, step by step."""
         digit, confidence, agreeing, pooled = weighted_vote(self._calibrated(outputs), self.weights)
         sure = (confidence >= self.threshold) & (agreeing >= self.agreement)
-        likeness = None
-        if self.likeness:
-            likeness = self.digit_likeness(features)
-            if likeness.shape != sure.shape:
-                raise ValueError(f"features must have one row per drawing ({len(sure)}), got {len(likeness)}")
-            sure &= likeness >= self.likeness_threshold
-        return digit, confidence, sure, pooled, likeness
+        if not self.likeness:
+            return digit, confidence, sure, pooled, _kinds(sure, top_two_mass(pooled), self.not_digit_below.get("", 0.0))
+        likeness = self.digit_likeness(features)
+        if likeness.shape != sure.shape:
+            raise ValueError(f"features must have one row per drawing ({len(sure)}), got {len(likeness)}")
+        sure &= likeness >= self.likeness_threshold
+        return digit, confidence, sure, pooled, _kinds(sure, likeness, self.not_digit_likeness)
 
     def single(self, name: str, outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(digit, confidence, sure) of one model alone, with its own threshold."""
@@ -357,8 +386,8 @@ class SureRule:
         batch = {name: np.asarray(o, np.float64).reshape(1, 10) for name, o in outputs.items()}
         hidden = None if features is None else {name: np.asarray(f, np.float64).reshape(1, -1)
                                                 for name, f in features.items()}
-        _, _, _, pooled, _ = self._combined(batch, hidden)
-        return _reading(pooled[0], self.combined_kinds(batch, hidden)[0])
+        _, _, _, pooled, kinds = self._combined(batch, hidden)
+        return _reading(pooled[0], kinds[0])
 
     def covers(self, name: str, weights_sha256: str | None) -> bool:
         """Whether this rule was fitted for this very model file (a rebuilt model is not calibrated)."""
@@ -411,8 +440,7 @@ def _vote_weights(weights: object, temperatures: Mapping[str, float]) -> dict[st
         raise ValueError(f"weights must give a vote to exactly the models with a temperature "
                          f"({', '.join(temperatures)}), got {', '.join(map(str, weights))}")
     votes = {str(k): v for k, v in weights.items()}
-    if any(isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))
-           or not math.isfinite(float(v)) or float(v) < 0 for v in votes.values()) or sum(votes.values()) <= 0:
+    if any(not _is_finite_number(v) or float(v) < 0 for v in votes.values()) or sum(votes.values()) <= 0:
         raise ValueError(f"weights must be non-negative numbers, not all 0, got {votes!r}")
     total = float(sum(votes.values()))
     return {name: float(votes[name]) / total for name in temperatures}
@@ -441,8 +469,10 @@ def old_rule(outputs: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return p.argmax(axis=1), share, share >= OLD_RULE_SURE
 
 
-def _kinds(sure: np.ndarray, top_two: np.ndarray, not_digit_below: float) -> np.ndarray:
-    return np.where(sure, SURE, np.where(top_two < not_digit_below, NOT_A_DIGIT, UNSURE))
+def _kinds(sure: np.ndarray, digit_likeness: np.ndarray, not_digit_below: float) -> np.ndarray:
+    """SURE where sure; else NOT_A_DIGIT where the drawing's digit-likeness (the top-two mass, or compare-all's
+    likeness score) is below `not_digit_below`; else UNSURE."""
+    return np.where(sure, SURE, np.where(digit_likeness < not_digit_below, NOT_A_DIGIT, UNSURE))
 
 
 def _reading(p: np.ndarray, kind: str) -> Reading:

@@ -49,9 +49,9 @@ from workbench.data.mnist import DatasetError, load_mnist, pixels_to_float
 from workbench.data.real_drawings import RealDrawingsError, load_real_drawings
 from workbench.data.styles import VARIANTS, style_pool
 from workbench.drawing.preprocess import to_mnist
-from workbench.models.confidence import (NOT_A_DIGIT, DigitLikeness, SureRule, calibrate, check_temperature,
-                                         log_probabilities, normalised, old_rule, top_two_mass, weighted_vote,
-                                         weights_sha256)
+from workbench.models.confidence import (MAX_UNITS, NOT_A_DIGIT, DigitLikeness, SureRule, calibrate,
+                                         check_features, check_temperature, log_probabilities, normalised, old_rule,
+                                         top_two_mass, weighted_vote, weights_sha256)
 from workbench.cli import check_writable
 from workbench.models.registry import CALIBRATION, DEFAULT_FOLDER, check_folder, load_all
 from workbench.reports.evaluate import predict_in_batches
@@ -227,16 +227,29 @@ def fit_vote_weights(calibrated: Mapping[str, np.ndarray], labels: object, min_v
 
     calibrated: {model: (n, 10) calibrated probabilities}; labels (n,)."""
     names = list(calibrated)
+    if not names:
+        raise ValueError("fit_vote_weights needs the probabilities of at least one model")
     labels = _labels(labels, len(calibrated[names[0]]))
+    if len(labels) == 0:
+        raise ValueError("fit_vote_weights needs at least one labelled example")
     right = np.stack([np.asarray(calibrated[name], np.float64)[np.arange(len(labels)), labels] for name in names])
-    votes = np.full(len(names), 1 / len(names))
+    if not (right.sum(axis=0) > 0).all():
+        raise ValueError("every model gives probability 0 to the right label of some example: no vote can explain it")
+    votes = _em_votes(right, np.ones(len(names), bool))
+    kept = votes >= min(min_vote, votes.max())
+    return {name: float(v) for name, v in zip(names, _em_votes(right, kept))}     # refitted among the kept
+
+
+def _em_votes(right: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """EM for the votes of the `allowed` models ((models,) bool), from right (models, n): each model's
+    probability of each example's right label. Votes of the others are 0."""
+    votes = np.where(allowed, 1.0 / allowed.sum(), 0.0)
     for _ in range(VOTE_STEPS):
         shares = votes[:, None] * right / np.maximum(votes @ right, 1e-300)     # (models, n), columns sum to 1
         votes, before = shares.mean(axis=1), votes
         if np.abs(votes - before).max() < VOTE_TOLERANCE:
             break
-    kept = np.where(votes >= min(min_vote, votes.max()), votes, 0.0)
-    return {name: float(v) for name, v in zip(names, kept / kept.sum())}
+    return votes / votes.sum()
 
 
 def fit_likeness(features: object, labels: object, shrinkage: float = LIKENESS_SHRINKAGE) -> DigitLikeness:
@@ -244,10 +257,8 @@ def fit_likeness(features: object, labels: object, shrinkage: float = LIKENESS_S
     labels (n,): each digit's mean, the covariance of the activations around their digit's mean (shared,
     shrunk towards a multiple of the identity so that dead or duplicate units leave it invertible), and the
     median and spread of the digits' own distances."""
-    x = np.asarray(features, dtype=np.float64)
+    x = check_features(features, np.shape(features)[-1] if np.ndim(features) else 0)
     labels = _labels(labels, len(x))
-    if x.ndim != 2 or not np.isfinite(x).all():
-        raise ValueError(f"features must be a finite (n, units) array, got shape {x.shape}")
     missing = sorted(set(range(10)) - set(labels.tolist()))
     if missing:
         raise ValueError(f"fit_likeness needs examples of every digit; none of {missing}")
@@ -343,8 +354,10 @@ def fit_rule(outputs: Mapping[str, np.ndarray], labels: np.ndarray, negatives: M
     not_digit[""] = not_digit_level(pooled)
     negative_vote = weighted_vote(negative_calibrated, weights) if negative_calibrated else None
     likeness, levels = {}, [None]
-    if features is not None and all(name in features for name in voters):
-        likeness = {name: fit_likeness(features[name], labels) for name in voters}
+    readable = [name for name in voters if features is not None and name in features
+                and 0 < np.shape(features[name])[-1] <= MAX_UNITS]      # a wider layer is not kept in the file
+    if readable:
+        likeness = {name: fit_likeness(features[name], labels) for name in readable}
         partial = SureRule(temperatures, 1.0, weights=weights, agreement=1, likeness=likeness,
                            likeness_threshold=0.0, not_digit_likeness=0.0)
         digit_like = partial.digit_likeness(features)
@@ -428,7 +441,8 @@ def fit_for_folder(classifiers: Sequence, mnist, folder: Path, quick: bool = Fal
     symbol_out = {c.name: predict_in_batches(c.predict_proba, symbols) for c in classifiers}
     calib_features, symbol_features = {}, {}
     for c in classifiers:
-        if c.hidden_activations(images[:1]):          # a model without hidden layers gets no likeness
+        # a model without hidden layers, or with a last one too wide to keep in the file, gets no likeness
+        if c.hidden_activations(images[:1]) and c.last_hidden(images[:1]).shape[1] <= MAX_UNITS:
             calib_features[c.name] = predict_in_batches(c.last_hidden, images)
             symbol_features[c.name] = predict_in_batches(c.last_hidden, symbols)
     fitted_on = (f"{described}; negatives: {len(symbols)} drawn symbols ({len(SYMBOLS)} x {per_symbol}, "
@@ -446,14 +460,16 @@ def describe_vote(rule: SureRule) -> str:
     dropped = [name for name, weight in rule.weights.items() if weight == 0]
     agreeing = (f" and at least {rule.agreement} of the {len(rule.voters)} voting models give that digit themselves"
                 if rule.agreement > 1 else "")
-    text = (f"the calibrated probabilities pooled with the votes fitted on the calibration data ({votes}"
-            f"{'; no vote: ' + ', '.join(dropped) if dropped else ''}); sure when the pool's top probability "
-            f"reaches {rule.threshold:.4f}{agreeing}")
+    pooled = ("the calibrated probabilities pooled with equal votes" if rule.equal_votes
+              else "the calibrated probabilities pooled with the votes fitted on the calibration data")
+    text = (f"{pooled} ({votes}{'; no vote: ' + ', '.join(dropped) if dropped else ''}); sure when the pool's top "
+            f"probability reaches {rule.threshold:.4f}{agreeing}")
     if rule.likeness:
-        text += (f", and the drawing looks like a digit to them (likeness at least {rule.likeness_threshold:.2f}: "
-                 f"a Mahalanobis distance of their last hidden layers to the calibration digits, in standard "
-                 f"deviations from those digits' median; below {rule.not_digit_likeness:.2f}, \"this does not look "
-                 f"like a digit\")")
+        text += (f", and the drawing looks like a digit inside {', '.join(rule.needs_features)} (likeness at least "
+                 f"{rule.likeness_threshold:.2f}: the squared Mahalanobis distance of the last hidden layer to the "
+                 f"nearest digit's calibration mean, counted in standard deviations of the calibration digits' "
+                 f"distances from their median, sign turned, averaged with the votes; below "
+                 f"{rule.not_digit_likeness:.2f}, \"this does not look like a digit\")")
     return text
 
 
