@@ -99,7 +99,12 @@ def agreement(opinions: Mapping[str, Opinion], rule: SureRule | None = None) -> 
         disagreeing = frozenset(name for name, view in opinions.items() if view.digit != answer)
         said = f"{votes[answer]} of {n} models say {answer}"
         others = ", ".join(f"{votes[d]} say {d}" for d in sorted(votes, key=lambda d: -votes[d]) if d != answer)
-        detail = f"{said}{'; ' + others if others else ''}; together {reading.confidence:.0%} for {answer}."
+        if rule.equal_votes:
+            pooled = f"together {reading.confidence:.0%} for {answer}"
+        else:       # say whose vote counts: "sure" may stand on two models that the others contradict
+            votes = ", ".join(f"{name} {weight:.0%}" for name, weight in rule.weights.items() if weight > 0)
+            pooled = f"the vote ({votes}) gives {answer} {reading.confidence:.0%}"
+        detail = f"{said}{'; ' + others if others else ''}; {pooled}."
         if reading.sure:
             message = f"Sure: {answer}. {detail}"
         elif reading.kind == "unsure":

@@ -132,7 +132,8 @@ def test_compare_all_with_a_likeness_reads_the_voters_hidden_layers():
         assert rule_applies(rule, views)
         verdict = agreement(views, rule)
         assert verdict.message.startswith(kind) and verdict.sure == (kind == "Sure: 3.")
-        assert verdict.majority == 3              # b's 8 has no vote
+        assert verdict.majority == 3              # b's 8 has no vote, and the window says whose vote counts
+        assert "1 of 2 models say 3; 1 say 8; the vote (a 100%) gives 3 " in verdict.message
     # without a usable hidden layer (missing, another size than the rule was fitted for, not finite) the rule
     # cannot be applied: the old rule, and the window says why
     for features in (None, np.zeros(5), np.array([np.nan, 0.0, 0.0])):
