@@ -102,8 +102,8 @@ def agreement(opinions: Mapping[str, Opinion], rule: SureRule | None = None) -> 
         if rule.equal_votes:
             pooled = f"together {reading.confidence:.0%} for {answer}"
         else:       # say whose vote counts: "sure" may stand on two models that the others contradict
-            votes = ", ".join(f"{name} {weight:.0%}" for name, weight in rule.weights.items() if weight > 0)
-            pooled = f"the vote ({votes}) gives {answer} {reading.confidence:.0%}"
+            shares = ", ".join(f"{name} {weight:.0%}" for name, weight in rule.weights.items() if weight > 0)
+            pooled = f"the vote ({shares}) gives {answer} {reading.confidence:.0%}"
         detail = f"{said}{'; ' + others if others else ''}; {pooled}."
         if reading.sure:
             message = f"Sure: {answer}. {detail}"
@@ -120,7 +120,7 @@ def agreement(opinions: Mapping[str, Opinion], rule: SureRule | None = None) -> 
     disagreeing = frozenset(name for name, view in opinions.items() if view.digit != majority)
     if rule is None:
         note = ""
-    elif all(view.calibrated for view in opinions.values()) and rule.applies_to(set(opinions)):
+    elif _calibrated_for(rule, opinions):              # so it was the hidden layers that were missing
         note = (f" (The hidden layers of {', '.join(rule.needs_features)} that the rule reads could not be "
                 f"computed: the old rule.)")
     else:
@@ -139,6 +139,11 @@ def rule_applies(rule: SureRule, opinions: Mapping[str, Opinion]) -> bool:
     """The compare-all rule was fitted for one set of models: it applies when exactly those answer, every
     one of them is read with the rule's calibration (so none was rebuilt since), and the hidden layers its
     likeness reads came with their opinions."""
-    return all(view.calibrated for view in opinions.values()) and rule.applies_to(set(opinions)) and \
-        all(opinions[name].features is not None and rule.likeness[name].accepts(opinions[name].features)
-            for name in rule.needs_features)
+    return _calibrated_for(rule, opinions) and all(
+        opinions[name].features is not None and rule.likeness[name].accepts(opinions[name].features)
+        for name in rule.needs_features)
+
+
+def _calibrated_for(rule: SureRule, opinions: Mapping[str, Opinion]) -> bool:
+    """Exactly the rule's models answer, each read with the rule's calibration."""
+    return all(view.calibrated for view in opinions.values()) and rule.applies_to(set(opinions))

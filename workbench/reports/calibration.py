@@ -350,44 +350,39 @@ def fit_rule(outputs: Mapping[str, np.ndarray], labels: np.ndarray, negatives: M
         not_digit[name] = not_digit_level(p)
     weights = fit_vote_weights(calibrated, labels)
     voters = [name for name, weight in weights.items() if weight > 0]
-    digit, confidence, agreeing, pooled = weighted_vote(calibrated, weights)
-    not_digit[""] = not_digit_level(pooled)
-    negative_vote = weighted_vote(negative_calibrated, weights) if negative_calibrated else None
-    likeness, levels = {}, [None]
+    not_digit[""] = not_digit_level(weighted_vote(calibrated, weights)[3])
     readable = [name for name in voters if features is not None and name in features
                 and 0 < np.shape(features[name])[-1] <= MAX_UNITS]      # a wider layer is not kept in the file
-    if readable:
-        likeness = {name: fit_likeness(features[name], labels) for name in readable}
-        partial = SureRule(temperatures, 1.0, weights=weights, agreement=1, likeness=likeness,
-                           likeness_threshold=0.0, not_digit_likeness=0.0)
-        digit_like = partial.digit_likeness(features)
-        negative_like = partial.digit_likeness(negative_features) if negative_vote else None
+    likeness = {name: fit_likeness(features[name], labels) for name in readable}
+
+    def candidate(agreement: int, level: float | None, not_digit_likeness: float | None = 0.0) -> SureRule:
+        return SureRule(temperatures, 0.0, agreement=agreement, weights=weights, likeness=likeness,
+                        likeness_threshold=level, not_digit_likeness=not_digit_likeness)
+
+    levels, not_digit_likeness = [None], None
+    if likeness:
+        digit_like = candidate(1, 0.0).digit_likeness(features)
         levels = [float(np.quantile(digit_like, share)) for share in LIKENESS_SHARES]
+        not_digit_likeness = float(np.quantile(digit_like, NOT_DIGIT_SHARE))
     best = None                                        # (coverage, agreement, threshold, likeness level)
     for level in levels:
         for agreement in range(1, len(voters) + 1):
-            gated = _gated_confidence(confidence, agreeing, agreement, digit_like if level is not None else None,
-                                      level)
-            negative_gated = None if negative_vote is None else _gated_confidence(
-                negative_vote[1], negative_vote[2], agreement, negative_like if level is not None else None, level)
+            # threshold 0: "sure" is then exactly the rule's other tests (agreement, likeness), applied by the
+            # very code the window uses; a drawing failing them can never be sure (confidence 0)
+            rule = candidate(agreement, level)
+            digit, confidence, passes = rule.combined(outputs, features)
+            gated = np.where(passes, confidence, 0.0)
+            negative_gated = None
+            if negatives:
+                _, negative_confidence, negative_passes = rule.combined(negatives, negative_features)
+                negative_gated = np.where(negative_passes, negative_confidence, 0.0)
             threshold = choose_guarded_threshold(gated, digit == labels, negative_gated, max_risk, max_negative_sure)
             coverage = float(((gated >= threshold) & (gated > 0)).mean())
             if best is None or coverage >= best[0] - 1e-12:      # on a tie, the stricter levels
                 best = (coverage, agreement, threshold, level)
     _, agreement, threshold, level = best
     return SureRule(temperatures, threshold, singles, agreement, not_digit, dict(models or {}), max_risk,
-                    max_negative_sure, fitted_on, weights, likeness, level,
-                    float(np.quantile(digit_like, NOT_DIGIT_SHARE)) if likeness else None)
-
-
-def _gated_confidence(confidence: np.ndarray, agreeing: np.ndarray, agreement: int,
-                      likeness: np.ndarray | None, level: float | None) -> np.ndarray:
-    """The pooled top probability where at least `agreement` voters give the pool's answer and (with a
-    likeness) the drawing is at least `level` digit-like; else 0 (never sure)."""
-    passes = agreeing >= agreement
-    if likeness is not None:
-        passes &= likeness >= level
-    return np.where(passes, confidence, 0.0)
+                    max_negative_sure, fitted_on, weights, likeness, level, not_digit_likeness)
 
 
 # --- the old rule, for the "before" figures ----------------------------------------------------
@@ -442,7 +437,7 @@ def fit_for_folder(classifiers: Sequence, mnist, folder: Path, quick: bool = Fal
     calib_features, symbol_features = {}, {}
     for c in classifiers:
         # a model without hidden layers, or with a last one too wide to keep in the file, gets no likeness
-        if c.hidden_activations(images[:1]) and c.last_hidden(images[:1]).shape[1] <= MAX_UNITS:
+        if _likeness_fits(c, images[:1]):
             calib_features[c.name] = predict_in_batches(c.last_hidden, images)
             symbol_features[c.name] = predict_in_batches(c.last_hidden, symbols)
     fitted_on = (f"{described}; negatives: {len(symbols)} drawn symbols ({len(SYMBOLS)} x {per_symbol}, "
@@ -471,6 +466,14 @@ def describe_vote(rule: SureRule) -> str:
                  f"distances from their median, sign turned, averaged with the votes; below "
                  f"{rule.not_digit_likeness:.2f}, \"this does not look like a digit\")")
     return text
+
+
+def _likeness_fits(classifier, image: np.ndarray) -> bool:
+    """Whether the model has a last hidden layer narrow enough (MAX_UNITS) for a likeness in the file."""
+    try:
+        return classifier.last_hidden(image).shape[1] <= MAX_UNITS
+    except ValueError:                                  # no hidden layer
+        return False
 
 
 def rule_features(rule: SureRule | None, classifiers: Sequence, images: np.ndarray) -> dict[str, np.ndarray] | None:

@@ -109,7 +109,7 @@ def measure_confidence(classifiers: Sequence[Classifier], folder: Path, real_out
         if real_out is not None:
             if rule.needs_features and real_images is None:
                 raise ValueError("measure_confidence needs real_images: compare-all's likeness reads hidden layers")
-            real_features = rule_features(rule, classifiers, real_images) if real_images is not None else None
+            real_features = rule_features(rule, classifiers, real_images)
             digit, confidence, sure = rule.combined(real_out, real_features)
             combined.real_sure, combined.real_correct, combined.real_confidence = sure, digit == real_labels, confidence
         results.append(combined)
