@@ -102,8 +102,7 @@ def agreement(opinions: Mapping[str, Opinion], rule: SureRule | None = None) -> 
         if rule.equal_votes:
             pooled = f"together {reading.confidence:.0%} for {answer}"
         else:       # say whose vote counts: "sure" may stand on two models that the others contradict
-            shares = ", ".join(f"{name} {weight:.0%}" for name, weight in rule.weights.items() if weight > 0)
-            pooled = f"the vote ({shares}) gives {answer} {reading.confidence:.0%}"
+            pooled = f"the vote ({rule.vote_shares}) gives {answer} {reading.confidence:.0%}"
         detail = f"{said}{'; ' + others if others else ''}; {pooled}."
         if reading.sure:
             message = f"Sure: {answer}. {detail}"

@@ -305,6 +305,12 @@ def test_the_likeness_refuses_what_the_output_layer_is_sure_of_but_no_digit_look
     assert not none.likeness and none.needs_features == [] and "inside" not in describe_vote(none)
 
 
+def test_the_votes_in_words_name_the_voters_largest_first_and_leave_out_a_model_without_a_vote():
+    rule = SureRule({"a": 1.0, "b": 1.0, "c": 1.0}, 0.9, weights={"a": 0.3, "b": 0.7, "c": 0.0})
+    assert rule.vote_shares == "b 70%, a 30%"
+    assert "(b 70%, a 30%; no vote: c)" in describe_vote(rule)
+
+
 def test_a_rule_without_votes_gives_every_model_an_equal_one_and_bad_votes_are_refused():
     old = SureRule({"a": 1.0, "b": 1.0}, 0.9).to_dict()
     del old["weights"], old["likeness"], old["likeness_threshold"], old["not_digit_likeness"]

@@ -317,6 +317,12 @@ class SureRule:
         """Whether every model has the same vote (as in a calibration.json from before the vote was fitted)."""
         return len(set(round(v, 12) for v in self.weights.values())) == 1
 
+    @property
+    def vote_shares(self) -> str:
+        """The voting models' votes in words, the largest first: "keras-cnn 55%, scratch-cnn 45%"."""
+        ranked = sorted(self.weights.items(), key=lambda item: -item[1])
+        return ", ".join(f"{name} {weight:.0%}" for name, weight in ranked if weight > 0)
+
     def combined(self, outputs: Mapping[str, np.ndarray], features: Mapping[str, np.ndarray] | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(digit (n,), confidence (n,), sure (n,)) of compare-all from {model: (n, 10) outputs} and, if the

@@ -450,14 +450,12 @@ def fit_for_folder(classifiers: Sequence, mnist, folder: Path, quick: bool = Fal
 
 def describe_vote(rule: SureRule) -> str:
     """In words: how compare-all decides, with the rule's numbers."""
-    votes = ", ".join(f"{name} {weight:.0%}" for name, weight in sorted(rule.weights.items(), key=lambda kv: -kv[1])
-                      if weight > 0)
     dropped = [name for name, weight in rule.weights.items() if weight == 0]
     agreeing = (f" and at least {rule.agreement} of the {len(rule.voters)} voting models give that digit themselves"
                 if rule.agreement > 1 else "")
     pooled = ("the calibrated probabilities pooled with equal votes" if rule.equal_votes
               else "the calibrated probabilities pooled with the votes fitted on the calibration data")
-    text = (f"{pooled} ({votes}{'; no vote: ' + ', '.join(dropped) if dropped else ''}); sure when the pool's top "
+    text = (f"{pooled} ({rule.vote_shares}{'; no vote: ' + ', '.join(dropped) if dropped else ''}); sure when the pool's top "
             f"probability reaches {rule.threshold:.4f}{agreeing}")
     if rule.likeness:
         text += (f", and the drawing looks like a digit inside {', '.join(rule.needs_features)} (likeness at least "
